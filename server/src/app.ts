@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ErrorCode, errAck, okAck } from '@hackmeshi/shared';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { features } from './features/index.js';
+import { SessionService } from './features/accounts/sessions.js';
+import { openDb } from './infra/db.js';
+import { devSessionSecret } from './infra/dev-secret.js';
+import { HttpRouter, installHttpBoundary } from './infra/http.js';
+import { redisKeys } from './infra/keys.js';
+import { createMetrics } from './infra/metrics.js';
+import { migrate } from './infra/migrations.js';
+import { MemoryPresence, RedisPresence } from './infra/presence.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
+import { connectRedis } from './infra/redis.js';
+import { createIo } from './realtime/io.js';
+import { SocketRouter } from './realtime/socket-router.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The wired application: features, stores and Socket.IO. */
+    ctx: AppContext;
+  }
+}
+
+/** Resolves within `ms` or rejects, so a hung dependency cannot hang /readyz. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+/**
+ * Builds the whole application: storage (migrated), optional Redis, HTTP API, Socket.IO and every
+ * feature. It never listens; `main.ts` does. `app.close()` tears everything down in order.
+ */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL },
+    bodyLimit: config.MAX_PAYLOAD_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  const log = app.log;
+  const metrics = createMetrics();
+
+  const db = await openDb(config, (s, ok) => metrics.dbQuerySeconds.observe({ outcome: ok ? 'ok' : 'error' }, s));
+  app.addHook('onClose', () => db.close());
+  const applied = await migrate(db);
+  if (applied.length > 0) log.info({ applied, store: db.kind }, 'migrations applied');
+
+  const keys = redisKeys(config.REDIS_PREFIX);
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : null;
+  const rateLimiter = redis ? new RedisRateLimiter(redis.cmd, keys) : new MemoryRateLimiter();
+  const presence = redis ? new RedisPresence(redis.cmd, keys) : new MemoryPresence();
+
+  const secret = config.SESSION_SECRET ?? (await devSessionSecret(config.DATA_DIR));
+  const sessions = new SessionService(db, secret, config.SESSION_TTL_DAYS * 24 * 3600 * 1000);
+
+  await app.register(fastifyCookie);
+  const { hasClient } = installHttpBoundary(app, {
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    clientDir: config.CLIENT_DIST_DIR,
+    metrics,
+  });
+  if (hasClient) {
+    await app.register(fastifyStatic, { root: config.CLIENT_DIST_DIR, wildcard: false });
+  } else {
+    log.warn({ dir: config.CLIENT_DIST_DIR }, 'no built client found; run `npm run build` to serve the UI');
+  }
+
+  const sockets = new SocketRouter(metrics, rateLimiter);
+  const io = createIo({ app, config, log, sessions, router: sockets, presence, metrics, redis, keys });
+  const http = new HttpRouter(app, sessions);
+  const ctx: AppContext = { config, log, app, io, db, redis, rateLimiter, presence, metrics, sessions, http, sockets };
+  app.decorate('ctx', ctx);
+  for (const register of features) register(ctx);
+
+  app.get('/healthz', async () => okAck({ status: 'alive' }));
+  app.get('/readyz', async (_req, reply) => {
+    const check = (p: Promise<unknown>) =>
+      within(p, 2_000).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      );
+    const [dbState, redisState] = await Promise.all([
+      check(db.ping()),
+      redis ? check(redis.cmd.ping()) : Promise.resolve('disabled' as const),
+    ]);
+    const status = { db: dbState, redis: redisState };
+    if (dbState === 'down' || redisState === 'down') {
+      return reply.code(503).send(errAck(ErrorCode.UNAVAILABLE, 'A dependency is down', status));
+    }
+    return okAck(status);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  // Drain: tell this node's clients to reconnect elsewhere, let in-flight handlers commit, then
+  // close every socket so the HTTP server can stop.
+  app.addHook('preClose', async () => {
+    io.local.emit('server:draining', { reconnectAfterMs: 250 });
+    await sockets.drain(config.SHUTDOWN_GRACE_MS);
+    io.local.disconnectSockets(true);
+    io.engine.close();
+  });
+  app.addHook('onClose', async () => {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await redis?.close();
+  });
+  return app;
+}

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Known weak values that must never be used as a production secret. */
+const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'dev', 'development', 'password', 'test']);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * The whole environment the server reads, validated once at start-up. Every variable is listed in
+ * the README with its default. Unknown variables are ignored; a bad value names itself in the error.
+ */
+export const EnvSchema = z.object({
+  /** `production` turns on secure cookies and refuses weak or missing secrets. Default `development`. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Interface to listen on. Default `0.0.0.0`. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** TCP port for HTTP and Socket.IO (one port). Default 3000. */
+  PORT: intIn(0, 65535).default(3000),
+  /** Where the embedded PGlite database keeps its files when DATABASE_URL is unset. Default `./data`. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.url().optional(),
+  /** Postgres schema to create tables in (lets several deployments or test runs share a database). Default `public`. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase SQL identifier')
+    .default('public'),
+  /** Size of the Postgres connection pool per node. Default 10. */
+  DATABASE_POOL_SIZE: intIn(1, 200).default(10),
+  /** Redis connection string. Set: Socket.IO Redis adapter, presence and rate limits in Redis. Unset: in-process. */
+  REDIS_URL: z.url().optional(),
+  /** Prefix of every Redis key and channel, so deployments can share a Redis. Default `hm:`. */
+  REDIS_PREFIX: z.string().min(1).max(64).default('hm:'),
+  /**
+   * Key for hashing session tokens (HMAC-SHA256) before they are stored. At least 32 characters.
+   * Required in production; elsewhere a random one is generated and kept in DATA_DIR.
+   */
+  SESSION_SECRET: z.string().optional(),
+  /** How long a session lasts after sign-in, in days. Default 30. */
+  SESSION_TTL_DAYS: intIn(1, 365).default(30),
+  /** Send cookies with `Secure` (HTTPS only). Default: true in production, false otherwise. */
+  COOKIE_SECURE: bool.optional(),
+  /**
+   * Extra browser origins allowed to call the API and open sockets, comma-separated
+   * (for example the Vite dev server). Same-origin requests are always allowed. Default empty.
+   */
+  ALLOWED_ORIGINS: csv.default([]),
+  /** Trust X-Forwarded-* headers from a reverse proxy (needed behind nginx for client IPs). Default false. */
+  TRUST_PROXY: bool.default(false),
+  /** pino log level. Default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted HTTP body or socket message, in bytes. Default 65536. */
+  MAX_PAYLOAD_BYTES: intIn(1024, 10 * 1024 * 1024).default(64 * 1024),
+  /** Sign-in (and sign-up) attempts allowed per IP and per handle in each window. Default 10. */
+  SIGNIN_MAX_ATTEMPTS: intIn(1, 10_000).default(10),
+  /** Length of the sign-in rate-limit window, in seconds. Default 300. */
+  SIGNIN_WINDOW_SECONDS: intIn(1, 86_400).default(300),
+  /**
+   * scrypt cost as log2(N). Default 15 (N=32768, about 32 MiB and tens of ms per hash). Production
+   * refuses less than 14; tests lower it for speed. Stored hashes carry their own cost.
+   */
+  PASSWORD_HASH_COST: intIn(10, 20).default(15),
+  /** Built client served at `/`. Default `client/dist` in this repository. */
+  CLIENT_DIST_DIR: z.string().default(path.join(repoRoot, 'client/dist')),
+  /** How long a draining node waits for in-flight work on SIGTERM, in milliseconds. Default 10000. */
+  SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
+});
+
+/** The validated configuration. */
+export type Config = Omit<z.output<typeof EnvSchema>, 'COOKIE_SECURE'> & {
+  /** Resolved cookie Secure flag. */
+  COOKIE_SECURE: boolean;
+};
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates an environment. Throws ConfigError naming each bad variable, including the production
+ * rules: a strong SESSION_SECRET and a safe hashing cost.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Treat empty strings as unset, the way shells and compose files often pass them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const production = c.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (c.SESSION_SECRET !== undefined && c.SESSION_SECRET.length < 32) {
+    problems.push('  SESSION_SECRET: must be at least 32 characters (use `openssl rand -base64 48`)');
+  }
+  if (production) {
+    if (c.SESSION_SECRET === undefined) {
+      problems.push('  SESSION_SECRET: required when NODE_ENV=production (use `openssl rand -base64 48`)');
+    } else if (WEAK_SECRETS.has(c.SESSION_SECRET.toLowerCase()) || new Set(c.SESSION_SECRET).size < 10) {
+      problems.push('  SESSION_SECRET: too weak for production; generate a random one');
+    }
+    if (c.PASSWORD_HASH_COST < 14) problems.push('  PASSWORD_HASH_COST: must be at least 14 in production');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return { ...c, COOKIE_SECURE: c.COOKIE_SECURE ?? production };
+}

@@ -1,0 +1,25 @@
+/**
+ * Every Redis key and channel name, built in one place from the configured prefix, so deployments
+ * sharing a Redis never collide and nothing builds a key by hand elsewhere.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    /** Socket.IO adapter channel prefix. */
+    adapter: `${prefix}socket.io`,
+    /** Fixed-window rate-limit counter for a bucket. */
+    rateLimit: (bucket: string) => `${prefix}rl:${bucket}`,
+    /** Sorted set of a user's live connections, scored by lease expiry (ms since epoch). */
+    presence: (userId: string) => `${prefix}presence:${userId}`,
+    /** When the user was last seen (ms since epoch). */
+    lastSeen: (userId: string) => `${prefix}seen:${userId}`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Socket.IO room names, shared by every feature. */
+export const rooms = {
+  /** Every socket of one user, on any node. */
+  user: (userId: string) => `user:${userId}`,
+  /** Every socket opened with one session (disconnected on sign-out). */
+  session: (sessionId: string) => `session:${sessionId}`,
+};

@@ -1,0 +1,45 @@
+import client from 'prom-client';
+
+/**
+ * The Prometheus metrics of one app instance. Each app gets its own registry, so several apps in
+ * one process (tests, benchmarks) never collide.
+ */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    connectedSockets: new client.Gauge({
+      name: 'hm_connected_sockets',
+      help: 'Socket.IO connections open on this node',
+      registers: [registry],
+    }),
+    socketEvents: new client.Counter({
+      name: 'hm_socket_events_total',
+      help: 'Socket events handled, by event name and outcome (ok or the error code)',
+      labelNames: ['event', 'outcome'] as const,
+      registers: [registry],
+    }),
+    socketEventSeconds: new client.Histogram({
+      name: 'hm_socket_event_duration_seconds',
+      help: 'Time from receiving a socket event to sending its ack',
+      labelNames: ['event'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    dbQuerySeconds: new client.Histogram({
+      name: 'hm_db_query_duration_seconds',
+      help: 'Database query latency',
+      labelNames: ['outcome'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    httpRequests: new client.Counter({
+      name: 'hm_http_requests_total',
+      help: 'HTTP requests, by route and status code',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,34 @@
+import { Redis } from 'ioredis';
+
+/** The Redis connections a node needs: one for commands and publishing, one for subscribing. */
+export interface RedisConnections {
+  cmd: Redis;
+  sub: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis. ioredis reconnects by itself; commands issued while it is down fail fast
+ * (no offline queue) so callers can degrade instead of hanging.
+ */
+export function connectRedis(url: string, onError: (err: Error) => void): RedisConnections {
+  const opts = {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  };
+  const cmd = new Redis(url, opts);
+  const sub = new Redis(url, opts);
+  cmd.on('error', onError);
+  sub.on('error', onError);
+  return {
+    cmd,
+    sub,
+    async close() {
+      await Promise.allSettled([cmd.quit(), sub.quit()]);
+      cmd.disconnect();
+      sub.disconnect();
+    },
+  };
+}

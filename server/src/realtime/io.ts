@@ -1,0 +1,109 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Server } from 'socket.io';
+import { ErrorCode, PROTOCOL_VERSION } from '@hackmeshi/shared';
+import type { AppServer } from '../context.js';
+import type { Config } from '../config.js';
+import { SESSION_COOKIE, type SessionService } from '../features/accounts/sessions.js';
+import { rooms, type RedisKeys } from '../infra/keys.js';
+import type { Metrics } from '../infra/metrics.js';
+import { isOriginAllowed } from '../infra/origin.js';
+import type { PresenceStore } from '../infra/presence.js';
+import type { RedisConnections } from '../infra/redis.js';
+import { toAppError } from '../infra/errors.js';
+import type { SocketRouter } from './socket-router.js';
+
+/** How long a presence lease lasts without renewal, and how often live sockets renew it. */
+export const PRESENCE_TTL_MS = 30_000;
+const PRESENCE_REFRESH_MS = 10_000;
+
+/** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
+function refusal(code: ErrorCode, message: string, details?: unknown) {
+  const err = new Error(message) as Error & { data: unknown };
+  err.data = { code, message, ...(details === undefined ? {} : { details }) };
+  return err;
+}
+
+/**
+ * Attaches Socket.IO to Fastify's HTTP server (one port) and authenticates every handshake with
+ * the same session cookie as HTTP, after checking Origin and protocol version.
+ */
+export function createIo(deps: {
+  app: FastifyInstance;
+  config: Config;
+  log: FastifyBaseLogger;
+  sessions: SessionService;
+  router: SocketRouter;
+  presence: PresenceStore;
+  metrics: Metrics;
+  redis: RedisConnections | null;
+  keys: RedisKeys;
+}): AppServer {
+  const { config, sessions, router, presence, metrics, log } = deps;
+  const io: AppServer = new Server(deps.app.server, {
+    serveClient: false,
+    transports: ['websocket', 'polling'],
+    perMessageDeflate: false,
+    maxHttpBufferSize: config.MAX_PAYLOAD_BYTES,
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    cors: config.ALLOWED_ORIGINS.length > 0 ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
+  });
+  if (deps.redis) {
+    io.adapter(createAdapter(deps.redis.cmd, deps.redis.sub, { key: deps.keys.adapter }));
+  }
+
+  io.use(async (socket, next) => {
+    const headers = socket.handshake.headers;
+    if (!isOriginAllowed(headers.origin, headers.host, config.ALLOWED_ORIGINS)) {
+      return next(refusal(ErrorCode.ORIGIN_NOT_ALLOWED, 'Origin not allowed'));
+    }
+    const version = (socket.handshake.auth as { protocolVersion?: unknown }).protocolVersion;
+    if (version !== PROTOCOL_VERSION) {
+      return next(
+        refusal(ErrorCode.PROTOCOL_MISMATCH, 'Client and server protocol versions differ; reload the page', {
+          server: PROTOCOL_VERSION,
+          client: version ?? null,
+        }),
+      );
+    }
+    try {
+      const token = deps.app.parseCookie(headers.cookie ?? '')[SESSION_COOKIE];
+      const principal = await sessions.resolve(token);
+      if (!principal) return next(refusal(ErrorCode.UNAUTHENTICATED, 'Sign in first'));
+      socket.data = principal;
+      next();
+    } catch (err) {
+      const e = toAppError(err);
+      log.error({ err }, 'handshake failed');
+      next(refusal(e.code, e.code === ErrorCode.INTERNAL ? 'Internal error' : e.message));
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
+    metrics.connectedSockets.inc();
+    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
+    void presence.refresh(socket.data.userId, socket.id, PRESENCE_TTL_MS).catch((err) => slog.warn({ err }, 'presence refresh failed'));
+    slog.debug('socket connected');
+    socket.on('disconnect', (reason) => {
+      metrics.connectedSockets.dec();
+      void presence.release(socket.data.userId, socket.id).catch((err) => slog.warn({ err }, 'presence release failed'));
+      slog.debug({ reason }, 'socket disconnected');
+    });
+    router.attach(socket, slog).catch((err) => {
+      slog.error({ err }, 'connection setup failed');
+      socket.disconnect(true);
+    });
+  });
+
+  // Renew the leases of this node's sockets; if the node dies, they lapse within PRESENCE_TTL_MS.
+  const timer = setInterval(() => {
+    for (const s of io.of('/').sockets.values()) {
+      void presence.refresh(s.data.userId, s.id, PRESENCE_TTL_MS).catch(() => {});
+    }
+  }, PRESENCE_REFRESH_MS);
+  timer.unref();
+  deps.app.addHook('onClose', async () => clearInterval(timer));
+  return io;
+}

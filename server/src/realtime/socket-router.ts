@@ -1,0 +1,146 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Socket } from 'socket.io';
+import {
+  clientEvents,
+  ErrorCode,
+  errAck,
+  okAck,
+  type Ack,
+  type ClientAckData,
+  type ClientEventName,
+  type ClientPayload,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+} from '@hackmeshi/shared';
+import type { SocketData } from '../context.js';
+import { AppError, toAppError } from '../infra/errors.js';
+import type { Metrics } from '../infra/metrics.js';
+import { MemoryRateLimiter, type RateLimiter } from '../infra/rate-limit.js';
+import { parseInput } from '../infra/validate.js';
+
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What a socket handler gets besides its validated input. */
+export interface HandlerContext {
+  socket: AppSocket;
+  user: SocketData;
+  log: FastifyBaseLogger;
+}
+
+export type SocketHandler<E extends ClientEventName> = (
+  input: ClientPayload<E>,
+  ctx: HandlerContext,
+) => Promise<ClientAckData<E>>;
+
+/** A per-user limit for one event, shared across nodes through the app's RateLimiter. */
+export interface EventRateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+interface Entry {
+  handler: SocketHandler<ClientEventName>;
+  rate?: EventRateLimit;
+}
+
+/** Flood guard applied to every event of every socket, before any handler work. Per socket. */
+const FLOOD = { limit: 60, windowMs: 1_000 };
+
+/**
+ * The one boundary for socket events. Features declare handlers once with `on(event, handler)`;
+ * each connection gets them all. For every event it parses the payload with the shared schema,
+ * applies rate limits, runs the handler, maps errors to codes, records metrics, and always
+ * answers through the ack envelope. Handlers never touch the callback.
+ */
+export class SocketRouter {
+  private readonly entries = new Map<string, Entry>();
+  private readonly connectionHooks: ((socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>)[] = [];
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly flood = new MemoryRateLimiter();
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  on<E extends ClientEventName>(event: E, handler: SocketHandler<E>, opts: { rate?: EventRateLimit } = {}) {
+    if (this.entries.has(event)) throw new Error(`socket event ${event} registered twice`);
+    this.entries.set(event, { handler: handler as unknown as SocketHandler<ClientEventName>, ...opts });
+  }
+
+  /** Runs for every authenticated connection (join rooms, start leases, ...). */
+  onConnection(hook: (socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>) {
+    this.connectionHooks.push(hook);
+  }
+
+  /** Wires every registered handler onto a new connection. */
+  async attach(socket: AppSocket, log: FastifyBaseLogger) {
+    socket.use(([event, ...args], next) => {
+      if (this.entries.has(event)) return next();
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (a: Ack<never>) => void)(errAck(ErrorCode.INVALID_PAYLOAD, `Unknown event ${event}`));
+      this.metrics.socketEvents.inc({ event: 'unknown', outcome: ErrorCode.INVALID_PAYLOAD });
+    });
+    for (const [event, entry] of this.entries) {
+      socket.on(event as ClientEventName, ((...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        if (typeof ack !== 'function') {
+          log.debug({ event }, 'event without ack ignored');
+          return;
+        }
+        const payload = args.length > 1 ? args[0] : undefined;
+        const work = this.handle(event as ClientEventName, entry, payload, socket, log).then(
+          ack as (a: Ack<unknown>) => void,
+        );
+        this.inflight.add(work);
+        void work.finally(() => this.inflight.delete(work));
+      }) as never);
+    }
+    for (const hook of this.connectionHooks) await hook(socket, log);
+  }
+
+  private async handle(
+    event: ClientEventName,
+    entry: Entry,
+    payload: unknown,
+    socket: AppSocket,
+    log: FastifyBaseLogger,
+  ): Promise<Ack<unknown>> {
+    const end = this.metrics.socketEventSeconds.startTimer({ event });
+    let outcome: string = 'ok';
+    try {
+      const flood = await this.flood.hit(socket.id, FLOOD.limit, FLOOD.windowMs);
+      if (!flood.allowed) throw rateLimited(flood.retryAfterMs);
+      const input = parseInput(clientEvents[event].payload, payload);
+      if (entry.rate) {
+        const d = await this.limiter.hit(`ev:${event}:${socket.data.userId}`, entry.rate.limit, entry.rate.windowMs);
+        if (!d.allowed) throw rateLimited(d.retryAfterMs);
+      }
+      const data = await entry.handler(input as ClientPayload<ClientEventName>, { socket, user: socket.data, log });
+      return okAck(data);
+    } catch (err) {
+      const e = toAppError(err);
+      outcome = e.code;
+      if (e.code === ErrorCode.INTERNAL) log.error({ err, event }, 'handler failed');
+      else log.debug({ event, code: e.code }, 'event refused');
+      return errAck(e.code, e.message, e.details);
+    } finally {
+      end();
+      this.metrics.socketEvents.inc({ event, outcome });
+    }
+  }
+
+  /** Waits (bounded) for handlers still running, so a draining node finishes its writes. */
+  async drain(timeoutMs: number) {
+    if (this.inflight.size === 0) return;
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+  }
+}
+
+function rateLimited(retryAfterMs: number) {
+  return new AppError(ErrorCode.RATE_LIMITED, 'Too many requests, slow down', { details: { retryAfterMs } });
+}

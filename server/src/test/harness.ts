@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
+import { afterAll } from 'vitest';
+import {
+  PROTOCOL_VERSION,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@hackmeshi/shared';
+import { buildApp } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
+
+export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A running server for a test, listening on 127.0.0.1 at a random port. */
+export interface TestServer {
+  app: FastifyInstance;
+  config: Config;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Extra environment for loadConfig. */
+  env?: Record<string, string>;
+  /** Reuse a data directory (restart tests). Not deleted at teardown. */
+  dataDir?: string;
+  /** Use the real Postgres in a fresh schema instead of PGlite. */
+  postgres?: boolean;
+  /** Use the real Redis with a fresh key prefix. */
+  redis?: boolean;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const rand = () => randomBytes(5).toString('hex');
+
+/** Builds and starts the real app; teardown is registered for the end of the test file. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const ownDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'hm-test-')));
+  const schema = `t_${rand()}`;
+  const prefix = `hmtest:${rand()}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    PASSWORD_HASH_COST: '10',
+    SESSION_SECRET: 'test-secret-'.padEnd(48, 'x'),
+    ...(opts.postgres ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
+    ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix } : {}),
+    ...opts.env,
+  });
+  const app = await buildApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+  };
+  cleanups.push(async () => {
+    await close();
+    if (opts.postgres) {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${config.DATABASE_SCHEMA} CASCADE`);
+      await c.end();
+    }
+    if (opts.redis) await deleteKeys(config.REDIS_PREFIX);
+    if (ownDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+  return { app, config, url: `http://127.0.0.1:${port}`, dataDir, close };
+}
+
+/** Removes every Redis key under a prefix. */
+export async function deleteKeys(prefix: string) {
+  const r = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await r.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+let seq = 0;
+/** A handle no other test uses. */
+export const uniqueHandle = (base = 'user') => `${base}_${process.pid % 1000}_${++seq}`.slice(0, 20);
+
+/** Signs up through the real HTTP API and returns the session cookie and the user. */
+export async function signUp(app: FastifyInstance, handle = uniqueHandle(), password = 'a long password') {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    payload: { handle, displayName: `Name of ${handle}`, password },
+  });
+  if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
+  return { cookie: sessionCookie(res.headers['set-cookie']), user: res.json().data, handle, password };
+}
+
+/** Extracts `hm_session=…` from Set-Cookie headers for reuse in a Cookie header. */
+export function sessionCookie(setCookie: string | string[] | undefined): string {
+  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  const c = all.find((h) => h.startsWith('hm_session='));
+  if (!c) throw new Error('no session cookie set');
+  return c.split(';')[0]!;
+}
+
+/** Connects a real socket.io-client; resolves on connect, rejects with the refusal's data. */
+export function connect(
+  url: string,
+  opts: { cookie?: string; origin?: string; protocolVersion?: number } = {},
+): Promise<TestClient> {
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.origin) headers.origin = opts.origin;
+  const socket: TestClient = ioc(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: headers,
+    auth: { protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION },
+  });
+  cleanups.push(async () => {
+    socket.disconnect();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.disconnect();
+      reject(Object.assign(err, { data: (err as Error & { data?: unknown }).data }));
+    });
+  });
+}
+
+/** Resolves with the next payload of a server event, or rejects after `ms`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: TestClient,
+  event: E,
+  ms = 3_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${ms} ms`)), ms);
+    socket.once(event as never, ((payload: unknown) => {
+      clearTimeout(timer);
+      resolve(payload as Parameters<ServerToClientEvents[E]>[0]);
+    }) as never);
+  });
+}

@@ -1,0 +1,29 @@
+import net from 'node:net';
+
+/** Where tests find the real services; override for another machine. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function reachable(url: string, defaultPort: number): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || defaultPort) });
+    sock.setTimeout(1_000);
+    sock.once('connect', () => (sock.destroy(), resolve(true)));
+    sock.once('timeout', () => (sock.destroy(), resolve(false)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Whether a service-dependent suite should run. On a laptop without the service it returns false
+ * and the suite is skipped; under CI=true a missing service throws, so the suite fails instead of
+ * silently skipping.
+ */
+export async function serviceAvailable(name: 'postgres' | 'redis'): Promise<boolean> {
+  const ok = name === 'postgres' ? await reachable(TEST_DATABASE_URL, 5432) : await reachable(TEST_REDIS_URL, 6379);
+  if (!ok && process.env.CI) {
+    throw new Error(`${name} is required under CI=true but is not reachable (${name === 'postgres' ? TEST_DATABASE_URL : TEST_REDIS_URL})`);
+  }
+  return ok;
+}
