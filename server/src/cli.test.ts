@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { signUp, startTestServer } from './test/harness.js';
+
+const run = promisify(execFile);
+const cli = path.resolve(import.meta.dirname, 'cli.ts');
+
+describe('admin command', () => {
+  it('grants admin to an existing user, and says so when the handle is unknown', async () => {
+    const srv = await startTestServer({ env: { SESSION_SECRET: '' } });
+    const { handle, cookie } = await signUp(srv.app);
+    await srv.close(); // PGlite allows one process at a time on a DATA_DIR
+    const env = { ...process.env, DATA_DIR: srv.dataDir, LOG_LEVEL: 'silent' };
+    const tsx = path.resolve(import.meta.dirname, '../../node_modules/.bin/tsx');
+    const out = await run(tsx, [cli, 'grant-admin', handle], { env });
+    expect(out.stdout).toContain(`${handle} is now admin`);
+    await expect(run(tsx, [cli, 'grant-admin', 'nobody_at_all'], { env })).rejects.toMatchObject({ code: 1 });
+
+    const again = await startTestServer({ dataDir: srv.dataDir, env: { SESSION_SECRET: '' } });
+    const me = await again.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+    expect(me.json().data.role).toBe('admin');
+  });
+});
