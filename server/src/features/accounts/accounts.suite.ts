@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp, startTestServer, uniqueHandle, type TestServer, type TestServerOptions } from '../../test/harness.js';
 
@@ -11,7 +12,7 @@ export function accountSuite(label: string, opts: TestServerOptions) {
     beforeAll(async () => {
       srv = await startTestServer({ ...opts, env: { SIGNIN_MAX_ATTEMPTS: '1000', ...opts.env } });
     });
-    const inject = (...args: Parameters<TestServer['app']['inject']>) => srv.app.inject(...args);
+    const inject = (opts: InjectOptions) => srv.app.inject(opts);
 
     it('signs up, sets an httpOnly SameSite=Lax session cookie, and never echoes the password', async () => {
       const handle = uniqueHandle('Alice');
