@@ -1,0 +1,112 @@
+/**
+ * Browser helpers for end-to-end tests: launch Debian's Chromium through playwright-core, open
+ * pages that record uncaught errors, wait for UI states, and save screenshots. Tests with two
+ * users open two contexts (separate cookie jars) from one browser.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** The Chromium binary. Override with CHROMIUM_PATH; default `/usr/bin/chromium` (Debian's package). */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** Longest wait for any one UI state, in milliseconds: generous for slow CI, but bounded. */
+export const WAIT_MS = 15_000;
+
+/** Viewports: a common phone (the layout's primary target) and a laptop. */
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+
+/** `test-artifacts/` at the repository root (git-ignored): screenshots land here. */
+export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+/** Launches headless Chromium with everything that phones home or needs a GPU switched off. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A page plus the uncaught errors it has thrown so far (assert it stays empty). */
+export interface TestPage {
+  context: BrowserContext;
+  page: Page;
+  pageErrors: string[];
+}
+
+/** Options of `openPage`. */
+export interface OpenPageOptions {
+  /** Default `PHONE`. */
+  viewport?: { width: number; height: number };
+  /** Browser locale, which sets `navigator.language`. Default `en-US`. */
+  locale?: string;
+}
+
+/** Opens a page in a fresh context (its own cookies and storage: a separate user). */
+export async function openPage(browser: Browser, opts: OpenPageOptions = {}): Promise<TestPage> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? PHONE,
+    locale: opts.locale ?? 'en-US',
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  return { context, page, pageErrors: trackErrors(page) };
+}
+
+/** Collects a page's uncaught exceptions, so a test can require that there were none. */
+export function trackErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.stack ?? err.message));
+  return errors;
+}
+
+/** CSS selector of an element by its `data-testid`. */
+export const tid = (id: string) => `[data-testid="${id}"]`;
+
+/** Waits until the element matching `selector` is visible. */
+export async function waitVisible(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).first().waitFor({ state: 'visible', timeout: WAIT_MS });
+}
+
+/** Waits until the text of the first element matching `selector` (trimmed) equals `text`. */
+export async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, expected]) => document.querySelector(sel)?.textContent?.trim() === expected,
+      [selector, text] as const,
+      { timeout: WAIT_MS },
+    );
+  } catch (err) {
+    const actual = await page.locator(selector).first().textContent({ timeout: 1000 }).catch(() => null);
+    throw new Error(`expected ${selector} to read ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`, { cause: err });
+  }
+}
+
+/** Waits for the connection indicator to show `state`. */
+export async function waitForConnection(page: Page, state: 'connected' | 'reconnecting' | 'offline'): Promise<void> {
+  await waitVisible(page, `${tid('conn-status')}[data-state="${state}"]`);
+}
+
+/** Waits until the location hash is exactly `hash` (e.g. `#/me`). */
+export async function waitForHash(page: Page, hash: string): Promise<void> {
+  await page.waitForFunction((expected) => window.location.hash === expected, hash, { timeout: WAIT_MS });
+}
+
+/** Saves a full-page screenshot as `test-artifacts/<name>.png` and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
+  const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,9 @@
+import { render } from 'preact';
+import { App } from './app.js';
+import { loadSession } from './session.js';
+import './styles.css';
+
+const root = document.getElementById('app');
+if (!root) throw new Error('index.html has no #app element');
+render(<App />, root);
+void loadSession();

@@ -1,0 +1,78 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/**
+ * Who may see a route: `member` needs a session, `guest` is only for signed-out users (signed-in
+ * users are sent to their profile), `any` is for both.
+ */
+export type Access = 'member' | 'guest' | 'any';
+
+/**
+ * Every screen, by name, with its hash path. `:name` segments become params. Later features add
+ * their entries here (e.g. `user: { path: '/u/:handle', access: 'member' }`).
+ */
+export const routes = {
+  signIn: { path: '/signin', access: 'guest' },
+  signUp: { path: '/signup', access: 'guest' },
+  profile: { path: '/me', access: 'member' },
+  profileEdit: { path: '/me/edit', access: 'member' },
+} as const satisfies Record<string, { path: string; access: Access }>;
+
+/** Names of the routes. */
+export type RouteName = keyof typeof routes;
+
+/** The current location, matched against `routes`. */
+export type Match =
+  | { name: RouteName; params: Record<string, string> }
+  | { name: 'home'; params: Record<string, string> }
+  | { name: 'notFound'; params: Record<string, string> };
+
+function currentPath(): string {
+  const hash = window.location.hash.replace(/^#/, '');
+  return hash === '' ? '/' : hash;
+}
+
+/** Matches a hash path (`/me/edit`) to a route. `/` is `home`, which the app redirects by session. */
+export function match(path: string): Match {
+  if (path === '/' || path === '') return { name: 'home', params: {} };
+  const parts = path.split('/').filter(Boolean);
+  for (const [name, route] of Object.entries(routes) as [RouteName, (typeof routes)[RouteName]][]) {
+    const pattern = route.path.split('/').filter(Boolean);
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const ok = pattern.every((segment, i) => {
+      const part = parts[i] ?? '';
+      if (segment.startsWith(':')) {
+        params[segment.slice(1)] = decodeURIComponent(part);
+        return true;
+      }
+      return segment === part;
+    });
+    if (ok) return { name, params };
+  }
+  return { name: 'notFound', params: {} };
+}
+
+/** The `href` of a route, e.g. `href('profileEdit')` → `#/me/edit`. */
+export function href(name: RouteName, params: Record<string, string> = {}): string {
+  return '#' + routes[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(params[key] ?? ''));
+}
+
+/** Goes to a route. `replace` swaps the history entry (for redirects, so Back does not loop). */
+export function navigate(name: RouteName, { replace = false, params = {} }: { replace?: boolean; params?: Record<string, string> } = {}): void {
+  const target = href(name, params);
+  if (window.location.hash === target) return;
+  if (replace) window.location.replace(target);
+  else window.location.hash = target;
+}
+
+/** The current route; re-renders on every hash change. */
+export function useRoute(): Match {
+  const [path, setPath] = useState(currentPath);
+  useEffect(() => {
+    const onChange = () => setPath(currentPath());
+    window.addEventListener('hashchange', onChange);
+    onChange();
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return match(path);
+}
