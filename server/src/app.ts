@@ -81,8 +81,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.decorate('ctx', ctx);
   for (const register of features) register(ctx);
 
-  app.get('/healthz', async () => okAck({ status: 'alive' }));
-  app.get('/readyz', async (_req, reply) => {
+  // Probes and scrapes arrive every few seconds; log them only when they fail.
+  const quiet = { logLevel: 'warn' as const };
+  app.get('/healthz', quiet, async () => okAck({ status: 'alive' }));
+  app.get('/readyz', quiet, async (_req, reply) => {
     const check = (p: Promise<unknown>) =>
       within(p, 2_000).then(
         () => 'up' as const,
@@ -98,7 +100,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     }
     return okAck(status);
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', quiet, async (_req, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -43,6 +43,9 @@ describe('loadConfig', () => {
   it('refuses to start in production without a strong secret', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required/);
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'a'.repeat(40) })).toThrow(/SESSION_SECRET: too weak/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'replace-with-output-of-openssl-rand-base64-48' }),
+    ).toThrow(/SESSION_SECRET: too weak/);
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: strong, PASSWORD_HASH_COST: '10' })).toThrow(
       /PASSWORD_HASH_COST/,
     );

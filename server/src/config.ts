@@ -110,7 +110,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production) {
     if (c.SESSION_SECRET === undefined) {
       problems.push('  SESSION_SECRET: required when NODE_ENV=production (use `openssl rand -base64 48`)');
-    } else if (WEAK_SECRETS.has(c.SESSION_SECRET.toLowerCase()) || new Set(c.SESSION_SECRET).size < 10) {
+    } else if (
+      WEAK_SECRETS.has(c.SESSION_SECRET.toLowerCase()) ||
+      /replace|change.?me|example|placeholder/i.test(c.SESSION_SECRET) ||
+      new Set(c.SESSION_SECRET).size < 10
+    ) {
       problems.push('  SESSION_SECRET: too weak for production; generate a random one');
     }
     if (c.PASSWORD_HASH_COST < 14) problems.push('  PASSWORD_HASH_COST: must be at least 14 in production');

@@ -19,13 +19,17 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   };
   const cmd = new Redis(url, opts);
-  const sub = new Redis(url, opts);
+  // The subscriber gains nothing from pipelining, and its (un)subscribe calls must not be
+  // reordered behind QUIT on close.
+  const sub = new Redis(url, { ...opts, enableAutoPipelining: false });
   cmd.on('error', onError);
   sub.on('error', onError);
   return {
     cmd,
     sub,
     async close() {
+      // Auto-pipelined commands are sent on the next tick; let them go out before QUIT.
+      await new Promise((resolve) => setImmediate(resolve));
       await Promise.allSettled([cmd.quit(), sub.quit()]);
       cmd.disconnect();
       sub.disconnect();
