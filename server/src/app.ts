@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorCode, errAck, okAck } from '@hackmeshi/shared';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { features } from './features/index.js';
+import { registerFeatures } from './features/index.js';
 import { SessionService } from './features/accounts/sessions.js';
 import { openDb } from './infra/db.js';
 import { devSessionSecret } from './infra/dev-secret.js';
@@ -79,7 +79,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const http = new HttpRouter(app, sessions);
   const ctx: AppContext = { config, log, app, io, db, redis, rateLimiter, presence, metrics, sessions, http, sockets };
   app.decorate('ctx', ctx);
-  for (const register of features) register(ctx);
+  registerFeatures(ctx);
 
   // Probes and scrapes arrive every few seconds; log them only when they fail.
   const quiet = { logLevel: 'warn' as const };

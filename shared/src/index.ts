@@ -5,3 +5,7 @@ export * from './protocol/accounts.js';
 export * from './protocol/system.js';
 export * from './protocol/events.js';
 export * from './protocol/http.js';
+export * from './protocol/common.js';
+export * from './protocol/cards.js';
+export * from './protocol/matches.js';
+export * from './protocol/chat.js';

@@ -1,5 +1,16 @@
 import type { AppContext } from '../context.js';
 import { registerAccounts } from './accounts/index.js';
+import { registerCards } from './cards/index.js';
+import { registerChat } from './chat/index.js';
+import { registerMatches } from './matches/index.js';
 
-/** Every feature, in registration order. Adding a feature means adding one line here. */
-export const features: ((ctx: AppContext) => void)[] = [registerAccounts];
+/**
+ * Every feature, in registration order, with its dependencies passed explicitly. Adding a
+ * feature means adding it here.
+ */
+export function registerFeatures(ctx: AppContext) {
+  registerAccounts(ctx);
+  const chat = registerChat(ctx);
+  const cards = registerCards(ctx);
+  registerMatches(ctx, { chat, cards });
+}

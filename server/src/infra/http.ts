@@ -16,13 +16,16 @@ import type { Metrics } from './metrics.js';
 import { isOriginAllowed } from './origin.js';
 import { parseInput } from './validate.js';
 
-type RouteBody<R extends HttpRouteName> = (typeof httpRoutes)[R]['body'] extends z.ZodType
-  ? z.output<(typeof httpRoutes)[R]['body']>
+type RouteOf<R extends HttpRouteName> = (typeof httpRoutes)[R];
+type Parsed<R extends HttpRouteName, K extends 'body' | 'params' | 'query'> = RouteOf<R> extends { [P in K]: z.ZodType }
+  ? z.output<RouteOf<R>[K]>
   : undefined;
 
-/** What a route handler receives: validated body, the caller (when signed in), and the raw pair. */
+/** What a route handler receives: validated body, params and query, the caller (when signed in), and the raw pair. */
 export interface RouteInput<R extends HttpRouteName, A extends boolean> {
-  body: RouteBody<R>;
+  body: Parsed<R, 'body'>;
+  params: Parsed<R, 'params'>;
+  query: Parsed<R, 'query'>;
   principal: A extends true ? Principal : Principal | null;
   req: FastifyRequest;
   reply: FastifyReply;
@@ -49,15 +52,20 @@ export class HttpRouter {
     opts: { auth: A; status?: number },
     handler: (input: RouteInput<R, A>) => Promise<HttpResponse<R>>,
   ) {
-    const def = httpRoutes[name];
+    const def: { body: z.ZodType | null; params?: z.ZodType; query?: z.ZodType; method: string; path: string } =
+      httpRoutes[name];
     this.app.route({
-      method: def.method,
+      method: def.method as 'GET',
       url: def.path,
       handler: async (req, reply) => {
         const principal = await this.principalOf(req);
         if (opts.auth && !principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Sign in first');
-        const body = (def.body ? parseInput(def.body, req.body ?? {}) : undefined) as RouteBody<R>;
-        const data = await handler({ body, principal: principal as RouteInput<R, A>['principal'], req, reply });
+        const input = {
+          body: def.body ? parseInput(def.body, req.body ?? {}) : undefined,
+          params: def.params ? parseInput(def.params, req.params) : undefined,
+          query: def.query ? parseInput(def.query, req.query) : undefined,
+        } as Pick<RouteInput<R, A>, 'body' | 'params' | 'query'>;
+        const data = await handler({ ...input, principal: principal as RouteInput<R, A>['principal'], req, reply });
         reply.code(opts.status ?? 200);
         return okAck(data ?? null);
       },

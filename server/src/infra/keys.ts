@@ -22,4 +22,6 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
   /** Every socket opened with one session (disconnected on sign-out). */
   session: (sessionId: string) => `session:${sessionId}`,
+  /** Every socket of every member of one conversation (match, room, meetup or community chat). */
+  conversation: (conversationId: string) => `conv:${conversationId}`,
 };

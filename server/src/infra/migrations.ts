@@ -41,6 +41,104 @@ export const migrations: Migration[] = [
       `CREATE INDEX sessions_user_idx ON sessions (user_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'conversations, cards, interest, matches, blocks, reports',
+    statements: [
+      // The one chat mechanism: every kind of conversation has members, messages numbered by
+      // seq without holes, and a rev counter bumped by every post, edit and delete.
+      `CREATE TABLE conversations (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        kind text NOT NULL CHECK (kind IN ('match', 'room', 'meetup', 'community')),
+        last_seq int NOT NULL DEFAULT 0,
+        rev int NOT NULL DEFAULT 0,
+        last_activity_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        closed_at timestamptz
+      )`,
+      `CREATE TABLE conversation_members (
+        conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        can_post boolean NOT NULL DEFAULT true,
+        last_read_seq int NOT NULL DEFAULT 0,
+        joined_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (conversation_id, user_id)
+      )`,
+      `CREATE INDEX conversation_members_user_idx ON conversation_members (user_id)`,
+      `CREATE TABLE messages (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq int NOT NULL,
+        rev int NOT NULL,
+        sender_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        nonce uuid NOT NULL,
+        body text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        edited_at timestamptz,
+        deleted_at timestamptz,
+        UNIQUE (conversation_id, seq),
+        UNIQUE (conversation_id, sender_id, nonce)
+      )`,
+      `CREATE INDEX messages_rev_idx ON messages (conversation_id, rev)`,
+      `CREATE TABLE cards (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        title text NOT NULL,
+        body text NOT NULL,
+        tags text[] NOT NULL,
+        status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX cards_feed_idx ON cards (created_at DESC, id DESC) WHERE status = 'active'`,
+      `CREATE INDEX cards_owner_idx ON cards (owner_id, created_at DESC)`,
+      `CREATE INDEX cards_tags_idx ON cards USING gin (tags)`,
+      // user_id is interested in owner_id through card_id.
+      `CREATE TABLE interests (
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        card_id uuid NOT NULL REFERENCES cards (id) ON DELETE CASCADE,
+        owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, card_id)
+      )`,
+      `CREATE INDEX interests_owner_idx ON interests (owner_id, created_at DESC)`,
+      `CREATE INDEX interests_pair_idx ON interests (user_id, owner_id)`,
+      // One live match per pair, enforced here rather than in memory: user_a < user_b, and a
+      // partial unique index over live matches.
+      `CREATE TABLE matches (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        user_a uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_b uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        card_of_a uuid REFERENCES cards (id) ON DELETE SET NULL,
+        card_of_a_title text,
+        card_of_b uuid REFERENCES cards (id) ON DELETE SET NULL,
+        card_of_b_title text,
+        conversation_id uuid NOT NULL REFERENCES conversations (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        ended_at timestamptz,
+        CHECK (user_a < user_b)
+      )`,
+      `CREATE UNIQUE INDEX matches_live_pair_idx ON matches (user_a, user_b) WHERE ended_at IS NULL`,
+      `CREATE INDEX matches_user_b_idx ON matches (user_b) WHERE ended_at IS NULL`,
+      `CREATE TABLE blocks (
+        blocker_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        blocked_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (blocker_id, blocked_id),
+        CHECK (blocker_id <> blocked_id)
+      )`,
+      `CREATE INDEX blocks_blocked_idx ON blocks (blocked_id)`,
+      `CREATE TABLE reports (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        reporter_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        reported_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        reason text NOT NULL,
+        message text NOT NULL DEFAULT '',
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX reports_created_idx ON reports (created_at DESC)`,
+    ],
+  },
 ];
 
 /**

@@ -53,6 +53,8 @@ export function createIo(deps: {
     io.adapter(createAdapter(deps.redis.cmd, deps.redis.sub, { key: deps.keys.adapter }));
   }
 
+  // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
+  const preloaded = new Map<string, string[]>();
   io.use(async (socket, next) => {
     const headers = socket.handshake.headers;
     if (!isOriginAllowed(headers.origin, headers.host, config.ALLOWED_ORIGINS)) {
@@ -72,6 +74,7 @@ export function createIo(deps: {
       const principal = await sessions.resolve(token);
       if (!principal) return next(refusal(ErrorCode.UNAUTHENTICATED, 'Sign in first'));
       socket.data = principal;
+      preloaded.set(socket.id, await router.roomsFor(principal));
       next();
     } catch (err) {
       const e = toAppError(err);
@@ -83,7 +86,9 @@ export function createIo(deps: {
   io.on('connection', (socket) => {
     const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
     metrics.connectedSockets.inc();
-    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
+    const extra = preloaded.get(socket.id) ?? [];
+    preloaded.delete(socket.id);
+    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId), ...extra]);
     void presence.refresh(socket.data.userId, socket.id, PRESENCE_TTL_MS).catch((err) => slog.warn({ err }, 'presence refresh failed'));
     slog.debug('socket connected');
     socket.on('disconnect', (reason) => {

@@ -58,6 +58,7 @@ export class SocketRouter {
   private readonly connectionHooks: ((socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>)[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly flood = new MemoryRateLimiter();
+  private readonly roomProviders: ((user: SocketData) => Promise<string[]>)[] = [];
 
   constructor(
     private readonly metrics: Metrics,
@@ -69,7 +70,22 @@ export class SocketRouter {
     this.entries.set(event, { handler: handler as unknown as SocketHandler<ClientEventName>, ...opts });
   }
 
-  /** Runs for every authenticated connection (join rooms, start leases, ...). */
+  /**
+   * Adds rooms a user's sockets must be in from the first moment (their conversations, say).
+   * Providers run during the handshake; the rooms are joined synchronously as the connection
+   * opens, so no broadcast can slip between "connected" and "in the room".
+   */
+  provideRooms(provider: (user: SocketData) => Promise<string[]>) {
+    this.roomProviders.push(provider);
+  }
+
+  /** Runs every room provider for a user (handshake time). */
+  async roomsFor(user: SocketData): Promise<string[]> {
+    const lists = await Promise.all(this.roomProviders.map((p) => p(user)));
+    return lists.flat();
+  }
+
+  /** Runs for every authenticated connection (start leases, ...). */
   onConnection(hook: (socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>) {
     this.connectionHooks.push(hook);
   }

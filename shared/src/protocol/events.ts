@@ -1,6 +1,23 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Ack } from '../envelope.js';
 import { Me } from './accounts.js';
+import { Card, CardRemoved, InterestChanged } from './cards.js';
+import {
+  DeleteMessage,
+  EditMessage,
+  HistoryRequest,
+  HistoryResult,
+  MarkRead,
+  Message,
+  ReadUpdated,
+  SendAck,
+  SendMessage,
+  SyncRequest,
+  SyncResult,
+  Typing,
+  TypingUpdated,
+} from './chat.js';
+import { Match, MatchEnded } from './matches.js';
 import { Empty, ServerDraining, SessionEnded, WhoAmIAck } from './system.js';
 
 /**
@@ -10,6 +27,20 @@ import { Empty, ServerDraining, SessionEnded, WhoAmIAck } from './system.js';
 export const clientEvents = {
   /** Who is this socket signed in as. */
   'session:whoami': { payload: Empty, ack: WhoAmIAck },
+  /** Send a chat message (idempotent on nonce). Acked only after it is stored. 10/s per user. */
+  'chat:send': { payload: SendMessage, ack: SendAck },
+  /** Edit your own message. */
+  'chat:edit': { payload: EditMessage, ack: Message },
+  /** Delete your own message; a tombstone keeps its seq. */
+  'chat:delete': { payload: DeleteMessage, ack: Message },
+  /** Catch up after a reconnect or a gap. */
+  'chat:sync': { payload: SyncRequest, ack: SyncResult },
+  /** Older messages, by seq cursor. */
+  'chat:history': { payload: HistoryRequest, ack: HistoryResult },
+  /** Move your read position forward. */
+  'chat:read': { payload: MarkRead, ack: z.object({ lastReadSeq: z.number().int() }) },
+  /** Start or stop the typing indicator. */
+  'chat:typing': { payload: Typing, ack: z.null() },
 } as const satisfies Record<string, { payload: z.ZodType; ack: z.ZodType }>;
 
 /**
@@ -23,6 +54,26 @@ export const serverEvents = {
   'session:ended': SessionEnded,
   /** The user's profile changed (possibly on another device). */
   'profile:updated': Me,
+  /** A new card was posted (to everyone not blocked by or blocking its owner). */
+  'card:posted': Card,
+  /** A card left the feed: archived, deleted, or its owner and you are now blocked. */
+  'card:removed': CardRemoved,
+  /** To a card owner: someone pressed or took back interest. */
+  'interest:changed': InterestChanged,
+  /** To both members: a new match. Show a toast wherever the user is. */
+  'match:created': Match,
+  /** To the other member: the match ended (no reason given). */
+  'match:ended': MatchEnded,
+  /** A message was stored in a conversation you are in. */
+  'chat:sent': Message,
+  /** A message was edited. */
+  'chat:edited': Message,
+  /** A message was deleted (tombstone). */
+  'chat:deleted': Message,
+  /** A member's read position moved. */
+  'chat:read-updated': ReadUpdated,
+  /** A member started or stopped typing. */
+  'chat:typing-updated': TypingUpdated,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Names of client → server events. */

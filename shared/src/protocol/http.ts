@@ -1,12 +1,41 @@
 import { z } from 'zod';
-import { Me, PublicProfile, SignInBody, SignUpBody, UpdateProfileBody } from './accounts.js';
+import { Me, PublicProfile, SignInBody, SignUpBody, UpdateProfileBody, UserParams } from './accounts.js';
+import {
+  Card,
+  CardPage,
+  CreateCardBody,
+  FeedQuery,
+  IncomingInterest,
+  InterestResult,
+  UpdateCardBody,
+} from './cards.js';
+import { HistoryQuery, HistoryResult } from './chat.js';
+import { IdParams, UserSummary } from './common.js';
+import { CreateReportBody, Match, Report } from './matches.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One HTTP route: its method and path, and the schemas of what goes in and what comes back. */
+interface RouteDef {
+  method: Method;
+  path: string;
+  /** JSON body schema, or null for routes without a body. */
+  body: z.ZodType | null;
+  /** Schema of the path parameters (`:name` segments), when the path has any. */
+  params?: z.ZodType;
+  /** Schema of the query string, when the route takes one. */
+  query?: z.ZodType;
+  /** Schema of `data` in a successful response. */
+  response: z.ZodType;
+}
 
 /**
- * Every HTTP API route, defined once. The server registers each with its body schema; the client's
+ * Every HTTP API route, defined once. The server registers each with its schemas; the client's
  * `api()` helper is typed from the same entries. Responses are wrapped in the ack envelope
  * (`{ok:true,data}` / `{ok:false,error}`), and `response` is the schema of `data`.
  */
 export const httpRoutes = {
+  // ---- accounts
   /** Create an account and sign in (sets the session cookie). 201; 409 HANDLE_TAKEN. */
   signUp: { method: 'POST', path: '/api/auth/signup', body: SignUpBody, response: Me },
   /** Sign in (sets the session cookie). 401 INVALID_CREDENTIALS; 429 RATE_LIMITED. */
@@ -18,17 +47,66 @@ export const httpRoutes = {
   /** Update bio, display name, tags or avatar colour. */
   updateMe: { method: 'PATCH', path: '/api/me', body: UpdateProfileBody, response: Me },
   /** Someone's public profile, by handle. 404 NOT_FOUND. */
-  getUser: { method: 'GET', path: '/api/users/:handle', body: null, response: PublicProfile },
-} as const satisfies Record<
-  string,
-  { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body: z.ZodType | null; response: z.ZodType }
->;
+  getUser: { method: 'GET', path: '/api/users/:handle', body: null, params: UserParams, response: PublicProfile },
+
+  // ---- cards
+  /** The feed: active cards, newest first or "for you", filtered by tag or text. Blocked users' cards never appear. */
+  listCards: { method: 'GET', path: '/api/cards', body: null, query: FeedQuery, response: CardPage },
+  /** Post a card. 201. */
+  createCard: { method: 'POST', path: '/api/cards', body: CreateCardBody, response: Card },
+  /** One card. 404 when unknown, deleted, or between blocked users. */
+  getCard: { method: 'GET', path: '/api/cards/:id', body: null, params: IdParams, response: Card },
+  /** Edit, archive or restore your own card. 403 for others' cards. */
+  updateCard: { method: 'PATCH', path: '/api/cards/:id', body: UpdateCardBody, params: IdParams, response: Card },
+  /** Delete your own card (its interests go with it; matches stay). */
+  deleteCard: { method: 'DELETE', path: '/api/cards/:id', body: null, params: IdParams, response: z.null() },
+  /** Your cards, archived ones included, newest first. */
+  myCards: { method: 'GET', path: '/api/me/cards', body: null, response: z.array(Card) },
+
+  // ---- interest (気になる) and matches
+  /** Press interested on someone's card. Refused on your own card or between blocked users. May create a match. */
+  addInterest: { method: 'PUT', path: '/api/cards/:id/interest', body: null, params: IdParams, response: InterestResult },
+  /** Take interest back. */
+  removeInterest: { method: 'DELETE', path: '/api/cards/:id/interest', body: null, params: IdParams, response: InterestResult },
+  /** People interested in your cards, newest first, and through which card. */
+  interestedInMe: { method: 'GET', path: '/api/me/interested', body: null, response: z.array(IncomingInterest) },
+  /** Accept someone from "interested in you": counts as interest back, so it makes the match. */
+  acceptInterest: { method: 'POST', path: '/api/users/:id/accept', body: null, params: IdParams, response: Match },
+  /** Your matches, most recent activity first, with unread counts. */
+  listMatches: { method: 'GET', path: '/api/matches', body: null, response: z.array(Match) },
+  /** One of your matches. 404 for anyone else's. */
+  getMatch: { method: 'GET', path: '/api/matches/:id', body: null, params: IdParams, response: Match },
+  /** End a match: its chat is gone for both, and the other side is told it ended. */
+  unmatch: { method: 'DELETE', path: '/api/matches/:id', body: null, params: IdParams, response: z.null() },
+  /** Older messages of a conversation you are in, by seq cursor. 404 otherwise. */
+  chatHistory: {
+    method: 'GET',
+    path: '/api/conversations/:id/messages',
+    body: null,
+    params: IdParams,
+    query: HistoryQuery,
+    response: HistoryResult,
+  },
+
+  // ---- safety
+  /** Block a user: ends any match, hides each side's cards from the other, refuses new interest. */
+  blockUser: { method: 'POST', path: '/api/users/:id/block', body: null, params: IdParams, response: z.null() },
+  /** Lift a block you made. */
+  unblockUser: { method: 'DELETE', path: '/api/users/:id/block', body: null, params: IdParams, response: z.null() },
+  /** Users you have blocked. */
+  myBlocks: { method: 'GET', path: '/api/me/blocks', body: null, response: z.array(UserSummary) },
+  /** Report a user to the moderators. 201. */
+  createReport: { method: 'POST', path: '/api/reports', body: CreateReportBody, response: z.object({ id: z.uuid() }) },
+  /** The moderation queue, newest first. Moderators and admins only (403 otherwise). */
+  listReports: { method: 'GET', path: '/api/reports', body: null, response: z.array(Report) },
+} as const satisfies Record<string, RouteDef>;
 
 /** Names of the HTTP routes. */
 export type HttpRouteName = keyof typeof httpRoutes;
+type RouteOf<R extends HttpRouteName> = (typeof httpRoutes)[R];
 /** What a caller sends as the body of a route (`undefined` for bodiless routes). */
-export type HttpBody<R extends HttpRouteName> = (typeof httpRoutes)[R]['body'] extends z.ZodType
-  ? z.input<(typeof httpRoutes)[R]['body']>
-  : undefined;
+export type HttpBody<R extends HttpRouteName> = RouteOf<R>['body'] extends z.ZodType ? z.input<RouteOf<R>['body']> : undefined;
+/** What a caller sends as the query string (`undefined` for routes without one). */
+export type HttpQuery<R extends HttpRouteName> = RouteOf<R> extends { query: z.ZodType } ? z.input<RouteOf<R>['query']> : undefined;
 /** The `data` of a successful response. */
-export type HttpResponse<R extends HttpRouteName> = z.output<(typeof httpRoutes)[R]['response']>;
+export type HttpResponse<R extends HttpRouteName> = z.output<RouteOf<R>['response']>;

@@ -1,9 +1,8 @@
-import { AVATAR_COLORS, ErrorCode, UserParams } from '@hackmeshi/shared';
+import { AVATAR_COLORS, ErrorCode } from '@hackmeshi/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../infra/errors.js';
 import { rooms } from '../../infra/keys.js';
-import { parseInput } from '../../infra/validate.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { SESSION_COOKIE } from './sessions.js';
 import { accountStore } from './store.js';
@@ -96,8 +95,7 @@ export function registerAccounts(ctx: AppContext) {
     return me;
   });
 
-  http.route('getUser', { auth: true }, async ({ req }) => {
-    const { handle } = parseInput(UserParams, req.params);
+  http.route('getUser', { auth: true }, async ({ params: { handle } }) => {
     const user = await store.byHandle(handle);
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'No such user');
     return user;

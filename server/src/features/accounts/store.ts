@@ -1,6 +1,6 @@
 import { AppError } from '../../infra/errors.js';
 import type { Queryable } from '../../infra/db.js';
-import { ErrorCode, type Me, type Role } from '@hackmeshi/shared';
+import { ErrorCode, type Me, type Role, type UserSummary } from '@hackmeshi/shared';
 
 interface UserRow {
   id: string;
@@ -98,3 +98,22 @@ export function accountStore(db: Queryable) {
   };
 }
 export type AccountStore = ReturnType<typeof accountStore>;
+
+/** Columns for a UserSummary of the users table aliased `alias`, prefixed `<alias>_`. */
+export const summaryColumns = (alias: string) =>
+  ['id', 'handle', 'display_name', 'avatar_color', 'role'].map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+
+/** Reads a UserSummary selected with `summaryColumns(alias)`. */
+export function toSummary(row: Record<string, unknown>, alias: string): UserSummary {
+  return {
+    id: row[`${alias}_id`] as string,
+    handle: row[`${alias}_handle`] as string,
+    displayName: row[`${alias}_display_name`] as string,
+    avatarColor: row[`${alias}_avatar_color`] as UserSummary['avatarColor'],
+    role: row[`${alias}_role`] as Role,
+  };
+}
+
+/** SQL condition: no block between the users whose ids are the expressions `a` and `b`, either way. */
+export const notBlocked = (a: string, b: string) =>
+  `NOT EXISTS (SELECT 1 FROM blocks bl WHERE (bl.blocker_id = ${a} AND bl.blocked_id = ${b}) OR (bl.blocker_id = ${b} AND bl.blocked_id = ${a}))`;

@@ -1,0 +1,108 @@
+import { TYPING_TTL_MS } from '@hackmeshi/shared';
+import type { AppContext } from '../../context.js';
+import { rooms } from '../../infra/keys.js';
+import { chatStore, type ChatStore } from './store.js';
+import { TypingTracker } from './typing.js';
+
+/** Chat messages a user may send per second, across all conversations and nodes. */
+const SEND_RATE = { limit: 10, windowMs: 1_000 };
+
+/** What other features use to run their conversations. */
+export interface ChatService {
+  store: ChatStore;
+  /** Puts every socket of these users (on any node) into the conversation's room. */
+  joinRoom(conversationId: string, userIds: string[]): void;
+  /** Takes every socket of these users out of the conversation's room. */
+  leaveRoom(conversationId: string, userIds: string[]): void;
+}
+
+/**
+ * The one chat mechanism, for every kind of conversation. Path of a message: validate (boundary),
+ * authorize membership and rate-limit, store with the next seq in one transaction (idempotent on
+ * the nonce), ack after commit, fan out to the conversation's room (across nodes with the Redis
+ * adapter). Clients catch up with `chat:sync`.
+ */
+export function registerChat(ctx: AppContext): ChatService {
+  const { io, sockets } = ctx;
+  const store = chatStore(ctx.db);
+  const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
+  const typing = new TypingTracker((conversationId, userId, isTyping) => {
+    io.to(rooms.conversation(conversationId))
+      .except(rooms.user(userId))
+      .emit('chat:typing-updated', { conversationId, userId, typing: isTyping, ttlMs: TYPING_TTL_MS });
+  });
+  ctx.app.addHook('onClose', async () => typing.close());
+
+  sockets.provideRooms(async (user) => (await store.conversationsOf(user.userId)).map(rooms.conversation));
+  sockets.onConnection((socket) => {
+    socket.on('disconnect', () => {
+      // Only this user's last socket on this node ends their typing here; others keep theirs.
+      const stillHere = [...io.of('/').sockets.values()].some((s) => s.data.userId === socket.data.userId);
+      if (!stillHere) typing.clearUser(socket.data.userId);
+    });
+  });
+
+  sockets.on(
+    'chat:send',
+    async (input, { user }) => {
+      const { message } = await store.send({
+        conversationId: input.conversationId,
+        senderId: user.userId,
+        nonce: input.nonce,
+        body: input.body,
+      });
+      typing.clearUser(user.userId, input.conversationId);
+      // Re-broadcast on a retry too: if the first fan-out was lost with a node, this repairs it;
+      // clients drop duplicates by seq.
+      room(input.conversationId).emit('chat:sent', message);
+      return { id: message.id, seq: message.seq, rev: message.rev, createdAt: message.createdAt };
+    },
+    { rate: SEND_RATE },
+  );
+
+  sockets.on('chat:edit', async (input, { user }) => {
+    const message = await store.edit(input.conversationId, input.messageId, user.userId, input.body);
+    room(input.conversationId).emit('chat:edited', message);
+    return message;
+  });
+
+  sockets.on('chat:delete', async (input, { user }) => {
+    const message = await store.remove(input.conversationId, input.messageId, user.userId);
+    room(input.conversationId).emit('chat:deleted', message);
+    return message;
+  });
+
+  sockets.on('chat:sync', (input, { user }) =>
+    store.sync(input.conversationId, user.userId, input.afterSeq, input.afterRev),
+  );
+
+  sockets.on('chat:history', (input, { user }) =>
+    store.history(input.conversationId, user.userId, input.beforeSeq, input.limit),
+  );
+
+  sockets.on('chat:read', async (input, { user }) => {
+    const { lastReadSeq, moved } = await store.markRead(input.conversationId, user.userId, input.seq);
+    if (moved) room(input.conversationId).emit('chat:read-updated', { conversationId: input.conversationId, userId: user.userId, lastReadSeq });
+    return { lastReadSeq };
+  });
+
+  sockets.on('chat:typing', async (input, { user }) => {
+    await store.membership(input.conversationId, user.userId);
+    typing.set(input.conversationId, user.userId, input.typing);
+    return null;
+  });
+
+  ctx.http.route('chatHistory', { auth: true }, ({ params, query, principal }) =>
+    store.history(params.id, principal.userId, query.beforeSeq, query.limit),
+  );
+
+  return {
+    store,
+    joinRoom(conversationId, userIds) {
+      io.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));
+    },
+    leaveRoom(conversationId, userIds) {
+      io.in(userIds.map(rooms.user)).socketsLeave(rooms.conversation(conversationId));
+    },
+  };
+}

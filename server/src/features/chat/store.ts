@@ -1,0 +1,221 @@
+import { ErrorCode, type HistoryResult, type Message, type ReadState, type SyncResult } from '@hackmeshi/shared';
+import type { Db, Queryable } from '../../infra/db.js';
+import { AppError } from '../../infra/errors.js';
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  rev: number;
+  sender_id: string;
+  nonce: string;
+  body: string;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+
+function toMessage(r: MessageRow): Message {
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    seq: r.seq,
+    rev: r.rev,
+    senderId: r.sender_id,
+    body: r.deleted_at ? '' : r.body,
+    nonce: r.nonce,
+    createdAt: new Date(r.created_at).toISOString(),
+    editedAt: iso(r.edited_at),
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+/** Kinds of conversation; each feature owns its own. */
+export type ConversationKind = 'match' | 'room' | 'meetup' | 'community';
+
+const notFound = () => new AppError(ErrorCode.NOT_FOUND, 'No such conversation');
+
+/** Most messages one sync answer carries; the client asks again while `hasMore`. */
+const SYNC_PAGE = 200;
+
+/**
+ * SQL of the one chat mechanism. Every conversation (match, room, meetup, community) goes
+ * through here: membership, ordered idempotent posting, edits, tombstones, catch-up and reads.
+ */
+export function chatStore(db: Db) {
+  /** The caller's membership of an open conversation, or NOT_FOUND (outsiders learn nothing). */
+  async function membership(q: Queryable, conversationId: string, userId: string, lock = false) {
+    const { rows } = await q.query<{ last_seq: number; rev: number; can_post: boolean; last_read_seq: number }>(
+      `SELECT c.last_seq, c.rev, m.can_post, m.last_read_seq
+         FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
+        WHERE c.id = $1 AND c.closed_at IS NULL ${lock ? 'FOR UPDATE OF c' : ''}`,
+      [conversationId, userId],
+    );
+    if (!rows[0]) throw notFound();
+    return rows[0];
+  }
+
+  async function readStates(q: Queryable, conversationId: string): Promise<ReadState[]> {
+    const { rows } = await q.query<{ user_id: string; last_read_seq: number }>(
+      'SELECT user_id, last_read_seq FROM conversation_members WHERE conversation_id = $1 ORDER BY joined_at',
+      [conversationId],
+    );
+    return rows.map((r) => ({ userId: r.user_id, lastReadSeq: r.last_read_seq }));
+  }
+
+  /** Applies an edit or delete to the sender's own message, bumping the conversation's rev. */
+  async function change(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    apply: { sql: string; params: unknown[] },
+  ): Promise<Message> {
+    return db.tx(async (q) => {
+      await membership(q, conversationId, userId, true);
+      const { rows } = await q.query<MessageRow>('SELECT * FROM messages WHERE id = $1 AND conversation_id = $2', [
+        messageId,
+        conversationId,
+      ]);
+      const msg = rows[0];
+      if (!msg) throw new AppError(ErrorCode.NOT_FOUND, 'No such message');
+      if (msg.sender_id !== userId) throw new AppError(ErrorCode.FORBIDDEN, 'You can only change your own messages');
+      if (msg.deleted_at) throw new AppError(ErrorCode.CONFLICT, 'That message was deleted');
+      const { rows: revs } = await q.query<{ rev: number }>(
+        'UPDATE conversations SET rev = rev + 1 WHERE id = $1 RETURNING rev',
+        [conversationId],
+      );
+      const { rows: updated } = await q.query<MessageRow>(
+        `UPDATE messages SET ${apply.sql}, rev = $2 WHERE id = $1 RETURNING *`,
+        [messageId, revs[0]!.rev, ...apply.params],
+      );
+      return toMessage(updated[0]!);
+    });
+  }
+
+  return {
+    membership: (conversationId: string, userId: string) => membership(db, conversationId, userId),
+
+    /** Opens a conversation with its first members. Runs inside the caller's transaction. */
+    async create(q: Queryable, kind: ConversationKind, memberIds: string[]): Promise<string> {
+      const { rows } = await q.query<{ id: string }>('INSERT INTO conversations (kind) VALUES ($1) RETURNING id', [kind]);
+      const id = rows[0]!.id;
+      for (const userId of memberIds) {
+        await q.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [id, userId]);
+      }
+      return id;
+    },
+
+    /** Closes a conversation: nobody can read or post in it any more. */
+    async close(q: Queryable, conversationId: string) {
+      await q.query('UPDATE conversations SET closed_at = now() WHERE id = $1 AND closed_at IS NULL', [conversationId]);
+    },
+
+    /** Ids of the open conversations a user belongs to (their sockets join these rooms). */
+    async conversationsOf(userId: string): Promise<string[]> {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT c.id FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
+          WHERE m.user_id = $1 AND c.closed_at IS NULL`,
+        [userId],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * Stores a message with the next seq, in one transaction, idempotently on
+     * (conversation, sender, nonce): a retry returns the original with `created: false`.
+     * Sending also marks the conversation read up to the new message for the sender.
+     */
+    async send(input: { conversationId: string; senderId: string; nonce: string; body: string }) {
+      return db.tx(async (q) => {
+        const m = await membership(q, input.conversationId, input.senderId, true);
+        if (!m.can_post) throw new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation');
+        const { rows: existing } = await q.query<MessageRow>(
+          'SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND nonce = $3',
+          [input.conversationId, input.senderId, input.nonce],
+        );
+        if (existing[0]) return { message: toMessage(existing[0]), created: false };
+        const { rows: counters } = await q.query<{ last_seq: number; rev: number }>(
+          `UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, last_activity_at = now()
+            WHERE id = $1 RETURNING last_seq, rev`,
+          [input.conversationId],
+        );
+        const { last_seq: seq, rev } = counters[0]!;
+        const { rows } = await q.query<MessageRow>(
+          `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+          [input.conversationId, seq, rev, input.senderId, input.nonce, input.body],
+        );
+        await q.query(
+          'UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2',
+          [input.conversationId, input.senderId, seq],
+        );
+        return { message: toMessage(rows[0]!), created: true };
+      });
+    },
+
+    edit(conversationId: string, messageId: string, userId: string, body: string) {
+      return change(conversationId, messageId, userId, { sql: 'body = $3, edited_at = now()', params: [body] });
+    },
+
+    /** Deletes the text but keeps the row, so seq stays without holes. */
+    remove(conversationId: string, messageId: string, userId: string) {
+      return change(conversationId, messageId, userId, { sql: "body = '', deleted_at = now()", params: [] });
+    },
+
+    /** New messages after `afterSeq`, plus older ones changed after `afterRev`, in seq order. */
+    async sync(conversationId: string, userId: string, afterSeq: number, afterRev?: number): Promise<SyncResult> {
+      const m = await membership(db, conversationId, userId);
+      const { rows: fresh } = await db.query<MessageRow>(
+        'SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        [conversationId, afterSeq, SYNC_PAGE + 1],
+      );
+      const hasMore = fresh.length > SYNC_PAGE;
+      const changed =
+        afterRev === undefined
+          ? []
+          : (
+              await db.query<MessageRow>(
+                'SELECT * FROM messages WHERE conversation_id = $1 AND seq <= $2 AND rev > $3 ORDER BY seq',
+                [conversationId, afterSeq, afterRev],
+              )
+            ).rows;
+      return {
+        messages: [...changed, ...fresh.slice(0, SYNC_PAGE)].map(toMessage),
+        lastSeq: m.last_seq,
+        rev: m.rev,
+        hasMore,
+        readStates: await readStates(db, conversationId),
+      };
+    },
+
+    /** Messages before `beforeSeq` (or the newest), oldest first. */
+    async history(conversationId: string, userId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryResult> {
+      await membership(db, conversationId, userId);
+      const { rows } = await db.query<MessageRow>(
+        `SELECT * FROM messages WHERE conversation_id = $1 AND ($2::int IS NULL OR seq < $2)
+          ORDER BY seq DESC LIMIT $3`,
+        [conversationId, beforeSeq ?? null, limit + 1],
+      );
+      const hasMore = rows.length > limit;
+      return { messages: rows.slice(0, limit).reverse().map(toMessage), hasMore };
+    },
+
+    /** Moves the reader's position forward (never back, never past the last message). */
+    async markRead(conversationId: string, userId: string, seq: number) {
+      const m = await membership(db, conversationId, userId);
+      const { rows } = await db.query<{ last_read_seq: number }>(
+        `UPDATE conversation_members SET last_read_seq = GREATEST(last_read_seq, LEAST($3::int, $4::int))
+          WHERE conversation_id = $1 AND user_id = $2
+          RETURNING last_read_seq`,
+        [conversationId, userId, seq, m.last_seq],
+      );
+      const lastReadSeq = rows[0]!.last_read_seq;
+      return { lastReadSeq, moved: lastReadSeq > m.last_read_seq };
+    },
+
+    readStates: (conversationId: string) => readStates(db, conversationId),
+  };
+}
+export type ChatStore = ReturnType<typeof chatStore>;
