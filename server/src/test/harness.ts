@@ -56,6 +56,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: dataDir,
     PASSWORD_HASH_COST: '10',
+    // Tests sign many users up from one address; the rate-limit test sets its own limit.
+    SIGNIN_MAX_ATTEMPTS: '10000',
     SESSION_SECRET: 'test-secret-'.padEnd(48, 'x'),
     ...(opts.postgres ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
     ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix } : {}),

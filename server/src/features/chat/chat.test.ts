@@ -1,0 +1,3 @@
+import { chatSuite } from './chat.suite.js';
+
+chatSuite('PGlite', {});

@@ -1,0 +1,3 @@
+import { matchSuite } from './matches.suite.js';
+
+matchSuite('PGlite', {});
