@@ -17,7 +17,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts'],
+          include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**', ...SERVICE_TESTS],
           testTimeout: 20_000,
           hookTimeout: 30_000,

@@ -1,5 +1,5 @@
 /**
- * The Foundation slice, as a user lives it: sign up, see the profile and the live connection,
+ * The Foundation slice, as a user lives it: sign up (landing on the feed), see the profile and the live connection,
  * survive a reload, edit the profile (and see it arrive live in a second tab), lose and regain
  * the network, switch to Japanese, sign out, and sign back in. Runs headless Chromium against
  * the built client served by the real server (PGlite in a temporary directory).
@@ -71,6 +71,9 @@ describe('account: sign up, profile, live connection, language, sign out', () =>
 
     await page.fill('input[name="password"]', PASSWORD);
     await page.click(tid('signup-submit'));
+    // Home after signing in is the feed; the profile is one tap away in the header.
+    await waitForHash(page, '#/feed');
+    await page.click(tid('nav-profile'));
     await waitForHash(page, '#/me');
     await waitForText(page, tid('profile-handle'), `@${HANDLE}`);
     await waitForText(page, tid('profile-display-name'), DISPLAY_NAME);
@@ -191,6 +194,8 @@ describe('account: sign up, profile, live connection, language, sign out', () =>
 
     await page.fill('input[name="password"]', PASSWORD);
     await page.click(tid('signin-submit'));
+    await waitForHash(page, '#/feed');
+    await page.click(tid('nav-profile'));
     await waitForHash(page, '#/me');
     await waitForText(page, tid('profile-display-name'), 'Ada King');
     await waitForConnection(page, 'connected');

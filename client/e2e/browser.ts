@@ -60,6 +60,8 @@ export async function openPage(browser: Browser, opts: OpenPageOptions = {}): Pr
     locale: opts.locale ?? 'en-US',
     deviceScaleFactor: 1,
   });
+  // Every action (click, fill…) gives up after WAIT_MS too, not Playwright's 30 s default.
+  context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   return { context, page, pageErrors: trackErrors(page) };
 }
@@ -107,6 +109,7 @@ export async function waitForHash(page: Page, hash: string): Promise<void> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // Finite animations (a toast sliding in) are shown finished, so a picture never catches one halfway.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
 }

@@ -4,6 +4,7 @@ import {
   type Ack,
   type ErrorBody,
   type HttpBody,
+  type HttpQuery,
   type HttpResponse,
   type HttpRouteName,
 } from '@hackmeshi/shared';
@@ -19,15 +20,27 @@ type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer R
 export type HttpParams<R extends HttpRouteName> = { [K in ParamNames<(typeof httpRoutes)[R]['path']>]: string };
 
 /**
- * The arguments after the route name: the body (omitted for bodiless routes), then the path
- * parameters when the path has any. The compiler therefore rejects a missing `handle` or a body
- * sent to a GET.
+ * The options after the body: `params` is required when the path has `:name` segments; `query`
+ * is accepted (and optional) only for routes whose table entry has a `query` schema.
  */
-type ApiArgs<R extends HttpRouteName> = [ParamNames<(typeof httpRoutes)[R]['path']>] extends [never]
-  ? HttpBody<R> extends undefined
+type ApiOptions<R extends HttpRouteName> = ([ParamNames<(typeof httpRoutes)[R]['path']>] extends [never]
+  ? { params?: never }
+  : { params: HttpParams<R> }) &
+  (HttpQuery<R> extends undefined ? { query?: never } : { query?: HttpQuery<R> });
+
+type BodyArg<R extends HttpRouteName> = HttpBody<R> extends undefined ? [] : [body: HttpBody<R>];
+type OptionsArg<R extends HttpRouteName> = [ParamNames<(typeof httpRoutes)[R]['path']>] extends [never]
+  ? HttpQuery<R> extends undefined
     ? []
-    : [body: HttpBody<R>]
-  : [body: HttpBody<R>, params: HttpParams<R>];
+    : [options?: ApiOptions<R>]
+  : [options: ApiOptions<R>];
+
+/**
+ * The arguments after the route name: the body (omitted for bodiless routes), then
+ * `{ params, query }` when the route has path parameters or a query schema. The compiler
+ * therefore rejects a missing `id`, a body sent to a GET, or a query for a route without one.
+ */
+type ApiArgs<R extends HttpRouteName> = [...BodyArg<R>, ...OptionsArg<R>];
 
 const localError = (code: ErrorCode, message: string, details?: unknown): { ok: false; error: ErrorBody } => ({
   ok: false,
@@ -51,6 +64,21 @@ function fillPath(template: string, params: Record<string, string> | undefined):
 }
 
 /**
+ * Serializes a query object: `undefined` and `null` values are left out, everything else is
+ * sent as its string form (the route's schema coerces numbers back on the server).
+ */
+export function queryString(query: Record<string, unknown> | undefined): string {
+  if (!query) return '';
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    search.append(key, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
  * Calls an HTTP route from `httpRoutes` and resolves to its envelope. It never rejects: a network
  * failure or a proxy's non-JSON 5xx becomes `UNAVAILABLE` (safe to retry), and an answer that
  * does not match the route's response schema becomes `INTERNAL` (a client/server contract bug,
@@ -58,20 +86,22 @@ function fillPath(template: string, params: Record<string, string> | undefined):
  */
 export async function api<R extends HttpRouteName>(route: R, ...args: ApiArgs<R>): Promise<Ack<HttpResponse<R>>> {
   const spec = httpRoutes[route];
-  const [body, params] = args as [unknown, Record<string, string> | undefined];
+  const hasBody = spec.body !== null;
+  const body: unknown = hasBody ? args[0] : undefined;
+  const options = (hasBody ? args[1] : args[0]) as { params?: Record<string, string>; query?: Record<string, unknown> } | undefined;
   const init: RequestInit = {
     method: spec.method,
     credentials: 'same-origin',
     headers: { accept: 'application/json' },
   };
-  if (spec.body !== null) {
+  if (hasBody) {
     init.headers = { accept: 'application/json', 'content-type': 'application/json' };
     init.body = JSON.stringify(body ?? {});
   }
 
   let res: Response;
   try {
-    res = await fetch(fillPath(spec.path, params), init);
+    res = await fetch(fillPath(spec.path, options?.params) + queryString(options?.query), init);
   } catch (err) {
     return localError(ErrorCode.UNAVAILABLE, err instanceof Error ? err.message : 'network error', { local: true });
   }

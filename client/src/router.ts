@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 /**
  * Who may see a route: `member` needs a session, `guest` is only for signed-out users (signed-in
- * users are sent to their profile), `any` is for both.
+ * users are sent to the feed), `any` is for both.
  */
 export type Access = 'member' | 'guest' | 'any';
 
@@ -13,8 +13,15 @@ export type Access = 'member' | 'guest' | 'any';
 export const routes = {
   signIn: { path: '/signin', access: 'guest' },
   signUp: { path: '/signup', access: 'guest' },
+  feed: { path: '/feed', access: 'member' },
+  card: { path: '/cards/:id', access: 'member' },
   profile: { path: '/me', access: 'member' },
   profileEdit: { path: '/me/edit', access: 'member' },
+  myCards: { path: '/me/cards', access: 'member' },
+  interested: { path: '/me/interested', access: 'member' },
+  matches: { path: '/matches', access: 'member' },
+  chat: { path: '/matches/:id', access: 'member' },
+  moderation: { path: '/moderation', access: 'member' },
 } as const satisfies Record<string, { path: string; access: Access }>;
 
 /** Names of the routes. */

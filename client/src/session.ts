@@ -1,5 +1,6 @@
 import type { Ack, Me } from '@hackmeshi/shared';
 import { api } from './api.js';
+import { chat } from './chat/index.js';
 import { showNotice } from './notices.js';
 import { navigate } from './router.js';
 import { emit, on, onConnected, onSessionLost, startSocket, stopSocket } from './socket.js';
@@ -45,6 +46,8 @@ export async function signOut(): Promise<Ack<null>> {
   stopSocket();
   const res = await api('signOut');
   if (res.ok || res.error.code === 'UNAUTHENTICATED') {
+    // A deliberate sign-out also forgets unsent messages, so none wait on a shared computer.
+    chat.outbox.clear();
     session.set({ status: 'signed-out' });
     navigate('signIn', { replace: true });
     return { ok: true, data: null };
@@ -52,6 +55,12 @@ export async function signOut(): Promise<Ack<null>> {
   startSocket();
   return res;
 }
+
+// The chat client follows the signed-in user (its outbox is saved per user).
+session.subscribe((s) => {
+  if (s.status === 'signed-in') chat.setUser(s.me.id);
+  else if (s.status === 'signed-out') chat.setUser(null);
+});
 
 // A change made on another device arrives live.
 on('profile:updated', updateMe);

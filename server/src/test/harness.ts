@@ -152,17 +152,25 @@ export function connect(
   });
 }
 
-/** Resolves with the next payload of a server event, or rejects after `ms`. */
+/** Resolves with the next payload of a server event (that matches `where`, if given), or rejects after `ms`. */
 export function nextEvent<E extends keyof ServerToClientEvents>(
   socket: TestClient,
   event: E,
   ms = 3_000,
+  where: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  type P = Parameters<ServerToClientEvents[E]>[0];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${ms} ms`)), ms);
-    socket.once(event as never, ((payload: unknown) => {
+    const listener = (payload: P) => {
+      if (!where(payload)) return;
       clearTimeout(timer);
-      resolve(payload as Parameters<ServerToClientEvents[E]>[0]);
-    }) as never);
+      socket.off(event as never, listener as never);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      socket.off(event as never, listener as never);
+      reject(new Error(`no ${String(event)} within ${ms} ms`));
+    }, ms);
+    socket.on(event as never, listener as never);
   });
 }

@@ -43,7 +43,7 @@ export function SignInView() {
     setBusy(false);
     if (res.ok) {
       signedIn(res.data);
-      navigate('profile', { replace: true });
+      navigate('feed', { replace: true });
       return;
     }
     if (res.error.code === 'INVALID_PAYLOAD') setFieldErrors(fieldErrorsFrom(res.error.details, rules));

@@ -45,7 +45,7 @@ export function SignUpView() {
     setBusy(false);
     if (res.ok) {
       signedIn(res.data);
-      navigate('profile', { replace: true });
+      navigate('feed', { replace: true });
       return;
     }
     if (res.error.code === 'INVALID_PAYLOAD') {

@@ -9,6 +9,7 @@ import { Avatar } from '../../ui/avatar.js';
 import { describedBy, Field } from '../../ui/field.js';
 import { FormErrorLine } from '../../ui/form-error.js';
 import { fieldErrorsFrom, tr, type FieldErrors, type FormError, type Msg } from '../../ui/form.js';
+import { parseTags } from '../../ui/tags.js';
 
 type EditField = 'displayName' | 'bio' | 'tags' | 'avatarColor';
 
@@ -21,15 +22,6 @@ const rules: Record<EditField, Msg> = {
   tags: { key: 'field.tags.invalid' },
   avatarColor: { key: 'error.INVALID_PAYLOAD' },
 };
-
-/** Splits what the user typed into tags: commas (ASCII or Japanese) or whitespace separate them. */
-export function parseTags(text: string): string[] {
-  return text
-    .split(/[,、,\s]+/)
-    // Lowercased as the server stores them, so the chips preview exactly what will be saved.
-    .map((tag) => tag.replace(/^#/, '').toLowerCase())
-    .filter(Boolean);
-}
 
 /** Edit display name, bio, tags and avatar colour. Only the fields that changed are sent. */
 export function ProfileEdit({ me }: { me: Me }) {

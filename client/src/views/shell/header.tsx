@@ -4,9 +4,10 @@ import { showNotice } from '../../notices.js';
 import { href } from '../../router.js';
 import { session, signOut } from '../../session.js';
 import { useStore } from '../../store.js';
+import { Avatar } from '../../ui/avatar.js';
 import { ConnStatus } from './conn-status.js';
 
-/** The app bar: name, live connection, language, and sign-out. */
+/** The app bar: name, live connection, your profile, language, and sign-out. */
 export function Header() {
   const t = useT();
   const lang = useLang();
@@ -23,7 +24,7 @@ export function Header() {
 
   return (
     <header class={signedIn ? 'topbar' : 'topbar topbar--guest'}>
-      <a class="brand" href={signedIn ? href('profile') : href('signIn')}>
+      <a class="brand" href={signedIn ? href('feed') : href('signIn')}>
         <span class="brand__mark" aria-hidden="true">
           🍙
         </span>
@@ -31,6 +32,11 @@ export function Header() {
       </a>
       <div class="topbar__right">
         {signedIn && <ConnStatus />}
+        {s.status === 'signed-in' && (
+          <a class="topbar__me" href={href('profile')} data-testid="nav-profile" aria-label={t('nav.profile')} title={t('nav.profile')}>
+            <Avatar name={s.me.displayName} color={s.me.avatarColor} size="sm" />
+          </a>
+        )}
         <label class="lang">
           <span class="visually-hidden">{t('lang.label')}</span>
           <select

@@ -178,8 +178,9 @@ export function chatSuite(label: string, opts: TestServerOptions) {
         (await b.call({ method: 'GET', url: '/api/matches' })).body.data.find((m: { id: string }) => m.id === match.id)?.unread;
       expect(await unreadOf()).toBe(3);
 
-      const receiptAtA = nextEvent(sa, 'chat:read-updated');
-      const otherDevice = nextEvent(b2, 'chat:read-updated');
+      const byB = (r: { userId: string }) => r.userId === b.id;
+      const receiptAtA = nextEvent(sa, 'chat:read-updated', 3_000, byB);
+      const otherDevice = nextEvent(b2, 'chat:read-updated', 3_000, byB);
       expect(await ack(b1, 'chat:read', { conversationId, seq: 2 })).toEqual({ ok: true, data: { lastReadSeq: 2 } });
       expect(await receiptAtA).toEqual({ conversationId, userId: b.id, lastReadSeq: 2 });
       expect(await otherDevice).toEqual({ conversationId, userId: b.id, lastReadSeq: 2 });
@@ -192,8 +193,10 @@ export function chatSuite(label: string, opts: TestServerOptions) {
       expect(await ack(b2, 'chat:read', { conversationId, seq: 99 })).toEqual({ ok: true, data: { lastReadSeq: 3 } });
       await send(sa, conversationId, 'four');
       expect(await unreadOf()).toBe(1);
+      const myOtherDevice = nextEvent(b2, 'chat:read-updated', 3_000, byB);
       await send(b1, conversationId, 'replying clears my unread');
       expect(await unreadOf()).toBe(0);
+      expect(await myOtherDevice).toMatchObject({ userId: b.id, lastReadSeq: 5 });
       const list = (await a.call({ method: 'GET', url: '/api/matches' })).body.data;
       expect(list.find((m: { id: string }) => m.id === match.id)).toMatchObject({ unread: 1, lastMessage: 'replying clears my unread' });
     });

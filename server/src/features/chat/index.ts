@@ -55,6 +55,12 @@ export function registerChat(ctx: AppContext): ChatService {
       // Re-broadcast on a retry too: if the first fan-out was lost with a node, this repairs it;
       // clients drop duplicates by seq.
       room(input.conversationId).emit('chat:sent', message);
+      // Sending reads the conversation up to here; the sender's other devices clear their unread.
+      room(input.conversationId).emit('chat:read-updated', {
+        conversationId: input.conversationId,
+        userId: user.userId,
+        lastReadSeq: message.seq,
+      });
       return { id: message.id, seq: message.seq, rev: message.rev, createdAt: message.createdAt };
     },
     { rate: SEND_RATE },
