@@ -74,6 +74,37 @@ export const EnvSchema = z.object({
   PASSWORD_HASH_COST: intIn(10, 20).default(15),
   /** Built client served at `/`. Default `client/dist` in this repository. */
   CLIENT_DIST_DIR: z.string().default(path.join(repoRoot, 'client/dist')),
+  /** Largest capacity a room creator may choose (admin setting). Default 50. */
+  ROOM_MAX_CAPACITY: intIn(2, 1000).default(50),
+  /** Most people on a room's stage (host and speakers) at once; the rest listen. Default 8. */
+  ROOM_SPEAKER_CAP: intIn(1, 50).default(8),
+  /** A room closes after being empty this long, counted from the last person leaving, in seconds. Default 60. */
+  ROOM_EMPTY_GRACE_SECONDS: intIn(1, 86_400).default(60),
+  /**
+   * STUN/TURN servers handed to browsers for WebRTC, as JSON: `[{"urls":"stun:stun.example.org:3478"}]`.
+   * Default `[]` (direct connections only, enough on one network).
+   */
+  ICE_SERVERS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const v = JSON.parse(s) as unknown;
+        if (Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && 'urls' in x)) return v as { urls: string | string[] }[];
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {"urls": ...} objects' });
+      return z.NEVER;
+    })
+    .default([]),
+  /** TURN URLs (comma-separated, e.g. `turn:turn.example.org:3478`) given short-lived credentials from TURN_STATIC_AUTH_SECRET. */
+  TURN_URLS: csv.default([]),
+  /** coturn's `static-auth-secret`: signs the time-limited TURN credentials. Required with TURN_URLS. */
+  TURN_STATIC_AUTH_SECRET: z.string().min(16).optional(),
+  /** Socket.IO ping interval, in ms. With the timeout it bounds how fast a vanished client is noticed. Default 10000. */
+  SOCKET_PING_INTERVAL_MS: intIn(200, 120_000).default(10_000),
+  /** Socket.IO ping timeout, in ms. Default 10000 (a dead client is dropped within about 20 s). */
+  SOCKET_PING_TIMEOUT_MS: intIn(200, 120_000).default(10_000),
   /** How long a draining node waits for in-flight work on SIGTERM, in milliseconds. Default 10000. */
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
 });
@@ -118,6 +149,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('  SESSION_SECRET: too weak for production; generate a random one');
     }
     if (c.PASSWORD_HASH_COST < 14) problems.push('  PASSWORD_HASH_COST: must be at least 14 in production');
+  }
+  if (c.TURN_URLS.length > 0 && !c.TURN_STATIC_AUTH_SECRET) {
+    problems.push('  TURN_STATIC_AUTH_SECRET: required when TURN_URLS is set');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return { ...c, COOKIE_SECURE: c.COOKIE_SECURE ?? production };

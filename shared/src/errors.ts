@@ -20,6 +20,10 @@ export const ErrorCode = {
   HANDLE_TAKEN: 'HANDLE_TAKEN',
   /** Generic conflict with the current state. */
   CONFLICT: 'CONFLICT',
+  /** The voice room is at capacity. */
+  ROOM_FULL: 'ROOM_FULL',
+  /** The voice room has closed (ended by the host, or empty past the grace period). */
+  ROOM_CLOSED: 'ROOM_CLOSED',
   /** Too many requests; `details.retryAfterMs` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
   /** The browser page's Origin is not in the server's allowlist. */

@@ -9,3 +9,4 @@ export * from './protocol/common.js';
 export * from './protocol/cards.js';
 export * from './protocol/matches.js';
 export * from './protocol/chat.js';
+export * from './protocol/rooms.js';

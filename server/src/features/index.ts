@@ -3,6 +3,7 @@ import { registerAccounts } from './accounts/index.js';
 import { registerCards } from './cards/index.js';
 import { registerChat } from './chat/index.js';
 import { registerMatches } from './matches/index.js';
+import { registerRooms } from './rooms/index.js';
 
 /**
  * Every feature, in registration order, with its dependencies passed explicitly. Adding a
@@ -13,4 +14,5 @@ export function registerFeatures(ctx: AppContext) {
   const chat = registerChat(ctx);
   const cards = registerCards(ctx);
   registerMatches(ctx, { chat, cards });
+  registerRooms(ctx, { chat });
 }

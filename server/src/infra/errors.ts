@@ -23,6 +23,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   HANDLE_TAKEN: 409,
   CONFLICT: 409,
+  ROOM_FULL: 409,
+  ROOM_CLOSED: 410,
   PROTOCOL_MISMATCH: 426,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -12,6 +12,8 @@ export function redisKeys(prefix: string) {
     presence: (userId: string) => `${prefix}presence:${userId}`,
     /** When the user was last seen (ms since epoch). */
     lastSeen: (userId: string) => `${prefix}seen:${userId}`,
+    /** When the user last did something (ms since epoch); expires when long idle. */
+    lastActive: (userId: string) => `${prefix}active:${userId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
@@ -24,4 +26,6 @@ export const rooms = {
   session: (sessionId: string) => `session:${sessionId}`,
   /** Every socket of every member of one conversation (match, room, meetup or community chat). */
   conversation: (conversationId: string) => `conv:${conversationId}`,
+  /** Every socket seated in one voice room. */
+  voiceRoom: (roomId: string) => `room:${roomId}`,
 };

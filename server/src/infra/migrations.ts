@@ -139,6 +139,48 @@ export const migrations: Migration[] = [
       `CREATE INDEX reports_created_idx ON reports (created_at DESC)`,
     ],
   },
+  {
+    version: 3,
+    name: 'voice rooms',
+    statements: [
+      `CREATE TABLE rooms (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        title text NOT NULL,
+        tag text,
+        visibility text NOT NULL CHECK (visibility IN ('open', 'invite')),
+        capacity int NOT NULL CHECK (capacity >= 2),
+        invite_token text NOT NULL,
+        created_by uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        conversation_id uuid NOT NULL REFERENCES conversations (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        empty_since timestamptz DEFAULT now(),
+        closed_at timestamptz,
+        close_reason text
+      )`,
+      `CREATE INDEX rooms_live_idx ON rooms (created_at DESC) WHERE closed_at IS NULL`,
+      // Live membership: a lease per participant, renewed by the node holding their socket and
+      // swept when it lapses, so a dead node's users leave by themselves.
+      `CREATE TABLE room_participants (
+        room_id uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        conn_id text NOT NULL,
+        role text NOT NULL CHECK (role IN ('host', 'speaker', 'listener')),
+        muted boolean NOT NULL DEFAULT false,
+        hand_raised_at timestamptz,
+        joined_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      )`,
+      `CREATE INDEX room_participants_expiry_idx ON room_participants (expires_at)`,
+      `CREATE INDEX room_participants_conn_idx ON room_participants (conn_id)`,
+      // People the host or a moderator removed; they cannot come back into that room.
+      `CREATE TABLE room_bans (
+        room_id uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (room_id, user_id)
+      )`,
+    ],
+  },
 ];
 
 /**

@@ -9,7 +9,7 @@ export function presenceContract(label: string, make: () => Promise<PresenceStor
     it('is online while any connection holds a lease, offline with last seen after the last leaves', async () => {
       const p = await make();
       const u = user();
-      expect((await p.status([u])).get(u)).toEqual({ online: false, lastSeen: null });
+      expect((await p.status([u])).get(u)).toEqual({ online: false, lastSeen: null, lastActive: null });
       await p.refresh(u, 'tab1', 10_000);
       await p.refresh(u, 'tab2', 10_000);
       await p.release(u, 'tab1');
@@ -38,6 +38,16 @@ export function presenceContract(label: string, make: () => Promise<PresenceStor
       await p.refresh(u, 'conn', 200);
       await new Promise((r) => setTimeout(r, 120));
       expect((await p.status([u])).get(u)?.online).toBe(true);
+    });
+
+    it('remembers the last activity, separately from the connection lease', async () => {
+      const p = await make();
+      const u = user();
+      await p.refresh(u, 'conn', 10_000);
+      expect((await p.status([u])).get(u)?.lastActive).toBeNull();
+      const before = Date.now();
+      await p.touch(u);
+      expect((await p.status([u])).get(u)?.lastActive).toBeGreaterThanOrEqual(before - 5);
     });
 
     it('answers for many users at once', async () => {

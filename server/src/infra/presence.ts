@@ -1,3 +1,4 @@
+import type { Presence } from '@hackmeshi/shared';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.js';
 
@@ -6,6 +7,19 @@ export interface PresenceStatus {
   online: boolean;
   /** Last moment a live connection was seen, in ms since epoch; null if never. */
   lastSeen: number | null;
+  /** Last time the user did something (connected, clicked, typed), in ms since epoch; null if never. */
+  lastActive: number | null;
+}
+
+/** No activity for this long while connected shows as idle. */
+export const IDLE_AFTER_MS = 5 * 60_000;
+
+/** The wire form: online, idle (connected but inactive for 5 minutes) or offline since last seen. */
+export function toPresence(s: PresenceStatus | undefined, now = Date.now()): Presence {
+  const lastSeen = s?.lastSeen ? new Date(s.lastSeen).toISOString() : null;
+  if (!s?.online) return { state: 'offline', lastSeen };
+  const idle = s.lastActive === null || now - s.lastActive > IDLE_AFTER_MS;
+  return { state: idle ? 'idle' : 'online', lastSeen };
 }
 
 /**
@@ -19,12 +33,19 @@ export interface PresenceStore {
   refresh(userId: string, connId: string, ttlMs: number): Promise<void>;
   /** Ends a connection's lease now (clean disconnect). */
   release(userId: string, connId: string): Promise<void>;
+  /** Records that the user did something just now (not idle). */
+  touch(userId: string): Promise<void>;
   status(userIds: string[]): Promise<Map<string, PresenceStatus>>;
 }
 
 export class MemoryPresence implements PresenceStore {
   private readonly leases = new Map<string, Map<string, number>>();
   private readonly seen = new Map<string, number>();
+  private readonly active = new Map<string, number>();
+
+  async touch(userId: string) {
+    this.active.set(userId, Date.now());
+  }
 
   async refresh(userId: string, connId: string, ttlMs: number) {
     const now = Date.now();
@@ -53,7 +74,7 @@ export class MemoryPresence implements PresenceStore {
         online = conns.size > 0;
         if (!online) this.leases.delete(id);
       }
-      out.set(id, { online, lastSeen: this.seen.get(id) ?? null });
+      out.set(id, { online, lastSeen: this.seen.get(id) ?? null, lastActive: this.active.get(id) ?? null });
     }
     return out;
   }
@@ -76,6 +97,10 @@ export class RedisPresence implements PresenceStore {
       .exec();
   }
 
+  async touch(userId: string) {
+    await this.redis.set(this.keys.lastActive(userId), Date.now(), 'PX', IDLE_AFTER_MS * 2);
+  }
+
   async release(userId: string, connId: string) {
     await this.redis
       .multi()
@@ -93,12 +118,18 @@ export class RedisPresence implements PresenceStore {
       m.zremrangebyscore(this.keys.presence(id), '-inf', now);
       m.zcard(this.keys.presence(id));
       m.get(this.keys.lastSeen(id));
+      m.get(this.keys.lastActive(id));
     }
     const res = (await m.exec()) ?? [];
     userIds.forEach((id, i) => {
-      const card = Number(res[i * 3 + 1]?.[1] ?? 0);
-      const seen = res[i * 3 + 2]?.[1];
-      out.set(id, { online: card > 0, lastSeen: seen == null ? null : Number(seen) });
+      const card = Number(res[i * 4 + 1]?.[1] ?? 0);
+      const seen = res[i * 4 + 2]?.[1];
+      const active = res[i * 4 + 3]?.[1];
+      out.set(id, {
+        online: card > 0,
+        lastSeen: seen == null ? null : Number(seen),
+        lastActive: active == null ? null : Number(active),
+      });
     });
     return out;
   }

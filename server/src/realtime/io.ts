@@ -45,8 +45,8 @@ export function createIo(deps: {
     transports: ['websocket', 'polling'],
     perMessageDeflate: false,
     maxHttpBufferSize: config.MAX_PAYLOAD_BYTES,
-    pingInterval: 20_000,
-    pingTimeout: 20_000,
+    pingInterval: config.SOCKET_PING_INTERVAL_MS,
+    pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
     cors: config.ALLOWED_ORIGINS.length > 0 ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
   if (deps.redis) {
@@ -89,7 +89,9 @@ export function createIo(deps: {
     const extra = preloaded.get(socket.id) ?? [];
     preloaded.delete(socket.id);
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId), ...extra]);
-    void presence.refresh(socket.data.userId, socket.id, PRESENCE_TTL_MS).catch((err) => slog.warn({ err }, 'presence refresh failed'));
+    void Promise.all([presence.refresh(socket.data.userId, socket.id, PRESENCE_TTL_MS), presence.touch(socket.data.userId)]).catch(
+      (err) => slog.warn({ err }, 'presence refresh failed'),
+    );
     slog.debug('socket connected');
     socket.on('disconnect', (reason) => {
       metrics.connectedSockets.dec();

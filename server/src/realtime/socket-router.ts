@@ -37,6 +37,8 @@ export type SocketHandler<E extends ClientEventName> = (
 export interface EventRateLimit {
   limit: number;
   windowMs: number;
+  /** Events naming the same bucket share one budget (join and leave, say); default the event's own. */
+  bucket?: string;
 }
 
 interface Entry {
@@ -130,7 +132,8 @@ export class SocketRouter {
       if (!flood.allowed) throw rateLimited(flood.retryAfterMs);
       const input = parseInput(clientEvents[event].payload, payload);
       if (entry.rate) {
-        const d = await this.limiter.hit(`ev:${event}:${socket.data.userId}`, entry.rate.limit, entry.rate.windowMs);
+        const bucket = `ev:${entry.rate.bucket ?? event}:${socket.data.userId}`;
+        const d = await this.limiter.hit(bucket, entry.rate.limit, entry.rate.windowMs);
         if (!d.allowed) throw rateLimited(d.retryAfterMs);
       }
       const data = await entry.handler(input as ClientPayload<ClientEventName>, { socket, user: socket.data, log });

@@ -18,6 +18,22 @@ import {
   TypingUpdated,
 } from './chat.js';
 import { Match, MatchEnded } from './matches.js';
+import {
+  JoinRoom,
+  Moderate,
+  MuteSelf,
+  RaiseHand,
+  RoomClosed,
+  RoomLeft,
+  RoomRef,
+  RoomState,
+  RoomSummary,
+  SignalIn,
+  SignalOut,
+  Speaking,
+  SpeakingUpdated,
+  StepDown,
+} from './rooms.js';
 import { Empty, ServerDraining, SessionEnded, WhoAmIAck } from './system.js';
 
 /**
@@ -41,6 +57,28 @@ export const clientEvents = {
   'chat:read': { payload: MarkRead, ack: z.object({ lastReadSeq: z.number().int() }) },
   /** Start or stop the typing indicator. */
   'chat:typing': { payload: Typing, ack: z.null() },
+  /** The user did something (clicked, typed): not idle. Send at most about once a minute. */
+  'presence:active': { payload: Empty, ack: z.null() },
+  /** Take a seat in a voice room (ROOM_FULL, ROOM_CLOSED, FORBIDDEN for invite-only without token or removed). */
+  'room:join': { payload: JoinRoom, ack: RoomState },
+  /** Leave a voice room. */
+  'room:leave': { payload: RoomRef, ack: z.null() },
+  /** Raise or lower your hand (audience only). */
+  'room:hand': { payload: RaiseHand, ack: z.null() },
+  /** Mute or unmute yourself. */
+  'room:mute': { payload: MuteSelf, ack: z.null() },
+  /** Leave the stage for the audience. */
+  'room:step-down': { payload: StepDown, ack: z.null() },
+  /** Your speaking indicator (speakers only; throttle to about 5 a second). */
+  'room:speaking': { payload: Speaking, ack: z.null() },
+  /** Host or moderator: invite to speak, move to the audience, mute, or remove someone. */
+  'room:moderate': { payload: Moderate, ack: z.null() },
+  /** Host or moderator: lower every raised hand. */
+  'room:lower-hands': { payload: RoomRef, ack: z.null() },
+  /** Host or moderator: end the room for everyone. */
+  'room:end': { payload: RoomRef, ack: z.null() },
+  /** WebRTC signalling (offer, answer, ICE candidate) to another participant of the same room. */
+  'rtc:signal': { payload: SignalOut, ack: z.null() },
 } as const satisfies Record<string, { payload: z.ZodType; ack: z.ZodType }>;
 
 /**
@@ -62,7 +100,7 @@ export const serverEvents = {
   'interest:changed': InterestChanged,
   /** To both members: a new match. Show a toast wherever the user is. */
   'match:created': Match,
-  /** To the other member: the match ended (no reason given). */
+  /** To both members' devices: the match ended. The other side is given no reason. */
   'match:ended': MatchEnded,
   /** A message was stored in a conversation you are in. */
   'chat:sent': Message,
@@ -74,6 +112,18 @@ export const serverEvents = {
   'chat:read-updated': ReadUpdated,
   /** A member started or stopped typing. */
   'chat:typing-updated': TypingUpdated,
+  /** A listed room appeared or changed (participants, host, full). */
+  'lobby:updated': RoomSummary,
+  /** Everything about a room you are in, after any change. */
+  'room:state': RoomState,
+  /** A participant's speaking indicator. */
+  'room:speaking-updated': SpeakingUpdated,
+  /** A room closed (to its participants, and to everyone for listed rooms). */
+  'room:closed': RoomClosed,
+  /** You are no longer in a room: removed, or your seat moved to another tab. */
+  'room:left': RoomLeft,
+  /** WebRTC signalling from another participant. */
+  'rtc:signal': SignalIn,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Names of client → server events. */

@@ -12,6 +12,7 @@ import {
 import { HistoryQuery, HistoryResult } from './chat.js';
 import { IdParams, UserSummary } from './common.js';
 import { CreateReportBody, Match, Report } from './matches.js';
+import { CreateRoomBody, RoomQuery, RoomSummary, RtcConfig } from './rooms.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -99,6 +100,16 @@ export const httpRoutes = {
   createReport: { method: 'POST', path: '/api/reports', body: CreateReportBody, response: z.object({ id: z.uuid() }) },
   /** The moderation queue, newest first. Moderators and admins only (403 otherwise). */
   listReports: { method: 'GET', path: '/api/reports', body: null, response: z.array(Report) },
+
+  // ---- voice rooms
+  /** The lobby: every live listed room, newest first. */
+  listRooms: { method: 'GET', path: '/api/rooms', body: null, response: z.array(RoomSummary) },
+  /** Create a room (201). Join it with `room:join`; an empty room closes after the grace period. */
+  createRoom: { method: 'POST', path: '/api/rooms', body: CreateRoomBody, response: RoomSummary.extend({ inviteToken: z.string() }) },
+  /** One room; an invite-only room needs its token (403 otherwise). 404 unknown, ROOM_CLOSED (410) closed. */
+  getRoom: { method: 'GET', path: '/api/rooms/:id', body: null, params: IdParams, query: RoomQuery, response: RoomSummary },
+  /** ICE servers for WebRTC, with short-lived TURN credentials when TURN is configured. */
+  rtcConfig: { method: 'GET', path: '/api/rtc/config', body: null, response: RtcConfig },
 } as const satisfies Record<string, RouteDef>;
 
 /** Names of the HTTP routes. */

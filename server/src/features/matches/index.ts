@@ -1,7 +1,8 @@
-import { ErrorCode, type Match, type Presence } from '@hackmeshi/shared';
+import { ErrorCode, type Match } from '@hackmeshi/shared';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../infra/errors.js';
 import { rooms } from '../../infra/keys.js';
+import { toPresence } from '../../infra/presence.js';
 import type { CardStore } from '../cards/store.js';
 import type { ChatService } from '../chat/index.js';
 import { matchStore, type MatchView } from './store.js';
@@ -15,11 +16,7 @@ export function registerMatches(ctx: AppContext, deps: { chat: ChatService; card
   async function withPresence(views: MatchView[]): Promise<Match[]> {
     const status = await presence.status(views.map((v) => v.otherId));
     return views.map((v) => {
-      const s = status.get(v.otherId);
-      const otherPresence: Presence = {
-        state: s?.online ? 'online' : 'offline',
-        lastSeen: s?.lastSeen ? new Date(s.lastSeen).toISOString() : null,
-      };
+      const otherPresence = toPresence(status.get(v.otherId));
       const mineIsA = v.row.user_a !== v.otherId;
       const ref = (id: string | null, title: string | null) => (id && title !== null ? { id, title } : null);
       return {
