@@ -10,3 +10,4 @@ export * from './protocol/cards.js';
 export * from './protocol/matches.js';
 export * from './protocol/chat.js';
 export * from './protocol/rooms.js';
+export * from './protocol/notifications.js';

@@ -3,6 +3,7 @@ import { registerAccounts } from './accounts/index.js';
 import { registerCards } from './cards/index.js';
 import { registerChat } from './chat/index.js';
 import { registerMatches } from './matches/index.js';
+import { registerNotifications } from './notifications/index.js';
 import { registerRooms } from './rooms/index.js';
 
 /**
@@ -11,8 +12,9 @@ import { registerRooms } from './rooms/index.js';
  */
 export function registerFeatures(ctx: AppContext) {
   registerAccounts(ctx);
+  const notifier = registerNotifications(ctx);
   const chat = registerChat(ctx);
   const cards = registerCards(ctx);
-  registerMatches(ctx, { chat, cards });
+  registerMatches(ctx, { chat, cards, notifier });
   registerRooms(ctx, { chat });
 }

@@ -181,6 +181,23 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'notifications',
+    statements: [
+      `CREATE TABLE notifications (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        -- Total order for paging: timestamps can tie when several are made at once.
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        data jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        read_at timestamptz
+      )`,
+      `CREATE INDEX notifications_user_idx ON notifications (user_id, seq DESC)`,
+      `CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE read_at IS NULL`,
+    ],
+  },
 ];
 
 /**

@@ -18,6 +18,7 @@ import {
   TypingUpdated,
 } from './chat.js';
 import { Match, MatchEnded } from './matches.js';
+import { Notification, NotificationsRead } from './notifications.js';
 import {
   JoinRoom,
   Moderate,
@@ -124,6 +125,10 @@ export const serverEvents = {
   'room:left': RoomLeft,
   /** WebRTC signalling from another participant. */
   'rtc:signal': SignalIn,
+  /** A new notification for you (also stored; see GET /api/notifications). */
+  'notification:created': Notification,
+  /** Notifications were marked read (possibly on another device). */
+  'notification:read': NotificationsRead,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Names of client → server events. */

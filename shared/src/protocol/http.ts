@@ -13,6 +13,7 @@ import { HistoryQuery, HistoryResult } from './chat.js';
 import { IdParams, UserSummary } from './common.js';
 import { CreateReportBody, Match, Report } from './matches.js';
 import { CreateRoomBody, RoomQuery, RoomSummary, RtcConfig } from './rooms.js';
+import { MarkNotificationsRead, NotificationPage, NotificationsQuery } from './notifications.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -100,6 +101,17 @@ export const httpRoutes = {
   createReport: { method: 'POST', path: '/api/reports', body: CreateReportBody, response: z.object({ id: z.uuid() }) },
   /** The moderation queue, newest first. Moderators and admins only (403 otherwise). */
   listReports: { method: 'GET', path: '/api/reports', body: null, response: z.array(Report) },
+
+  // ---- notifications
+  /** Your notifications, newest first, with the unread count. */
+  listNotifications: { method: 'GET', path: '/api/notifications', body: null, query: NotificationsQuery, response: NotificationPage },
+  /** Mark some or all notifications read; answers the new unread count. */
+  readNotifications: {
+    method: 'POST',
+    path: '/api/notifications/read',
+    body: MarkNotificationsRead,
+    response: z.object({ unread: z.number().int() }),
+  },
 
   // ---- voice rooms
   /** The lobby: every live listed room, newest first. */

@@ -5,10 +5,11 @@ import { rooms } from '../../infra/keys.js';
 import { toPresence } from '../../infra/presence.js';
 import type { CardStore } from '../cards/store.js';
 import type { ChatService } from '../chat/index.js';
+import type { Notifier } from '../notifications/index.js';
 import { matchStore, type MatchView } from './store.js';
 
 /** Interest (気になる), matches, blocks and reports. */
-export function registerMatches(ctx: AppContext, deps: { chat: ChatService; cards: CardStore }) {
+export function registerMatches(ctx: AppContext, deps: { chat: ChatService; cards: CardStore; notifier: Notifier }) {
   const { http, io, presence } = ctx;
   const { chat, cards } = deps;
   const store = matchStore(ctx.db, chat.store);
@@ -45,7 +46,11 @@ export function registerMatches(ctx: AppContext, deps: { chat: ChatService; card
   /** A new match: both members' sockets join its chat, and each is told from their side. */
   async function announce(matchId: string, userIds: [string, string], conversationId: string) {
     chat.joinRoom(conversationId, userIds);
-    for (const uid of userIds) io.to(rooms.user(uid)).emit('match:created', await matchFor(uid, matchId));
+    for (const uid of userIds) {
+      const match = await matchFor(uid, matchId);
+      io.to(rooms.user(uid)).emit('match:created', match);
+      await deps.notifier.send([uid], { kind: 'match', matchId, other: match.other });
+    }
   }
 
   /** Tells a card owner, live, that someone pressed interested on one of their cards. */
