@@ -101,6 +101,8 @@ export const EnvSchema = z.object({
   TURN_URLS: csv.default([]),
   /** coturn's `static-auth-secret`: signs the time-limited TURN credentials. Required with TURN_URLS. */
   TURN_STATIC_AUTH_SECRET: z.string().min(16).optional(),
+  /** How long before a meetup starts its attendees are reminded, in minutes. Default 60. */
+  MEETUP_REMINDER_MINUTES: intIn(1, 10_080).default(60),
   /** Socket.IO ping interval, in ms. With the timeout it bounds how fast a vanished client is noticed. Default 10000. */
   SOCKET_PING_INTERVAL_MS: intIn(200, 120_000).default(10_000),
   /** Socket.IO ping timeout, in ms. Default 10000 (a dead client is dropped within about 20 s). */

@@ -11,3 +11,4 @@ export * from './protocol/matches.js';
 export * from './protocol/chat.js';
 export * from './protocol/rooms.js';
 export * from './protocol/notifications.js';
+export * from './protocol/meetups.js';

@@ -3,6 +3,7 @@ import { registerAccounts } from './accounts/index.js';
 import { registerCards } from './cards/index.js';
 import { registerChat } from './chat/index.js';
 import { registerMatches } from './matches/index.js';
+import { registerMeetups } from './meetups/index.js';
 import { registerNotifications } from './notifications/index.js';
 import { registerRooms } from './rooms/index.js';
 
@@ -17,4 +18,5 @@ export function registerFeatures(ctx: AppContext) {
   const cards = registerCards(ctx);
   registerMatches(ctx, { chat, cards, notifier });
   registerRooms(ctx, { chat });
+  registerMeetups(ctx, { chat, notifier });
 }

@@ -198,6 +198,46 @@ export const migrations: Migration[] = [
       `CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE read_at IS NULL`,
     ],
   },
+  {
+    version: 5,
+    name: 'meetups',
+    statements: [
+      `CREATE TABLE meetups (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        organizer_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        title text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        venue text,
+        online_url text,
+        capacity int NOT NULL CHECK (capacity BETWEEN 1 AND 500),
+        tags text[] NOT NULL DEFAULT '{}',
+        community_id uuid,
+        conversation_id uuid NOT NULL REFERENCES conversations (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        cancelled_at timestamptz,
+        reminder_sent_at timestamptz,
+        CHECK (ends_at > starts_at)
+      )`,
+      `CREATE INDEX meetups_upcoming_idx ON meetups (starts_at) WHERE cancelled_at IS NULL`,
+      `CREATE INDEX meetups_reminder_idx ON meetups (starts_at) WHERE reminder_sent_at IS NULL AND cancelled_at IS NULL`,
+      // One row per person who signed up. The waitlist is ordered by seq, a total order that
+      // timestamps cannot give when many RSVP at once.
+      `CREATE TABLE meetup_rsvps (
+        meetup_id uuid NOT NULL REFERENCES meetups (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        status text NOT NULL CHECK (status IN ('attending', 'waitlisted')),
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        checked_in_at timestamptz,
+        PRIMARY KEY (meetup_id, user_id)
+      )`,
+      `CREATE INDEX meetup_rsvps_queue_idx ON meetup_rsvps (meetup_id, status, seq)`,
+      `CREATE INDEX meetup_rsvps_user_idx ON meetup_rsvps (user_id)`,
+    ],
+  },
 ];
 
 /**

@@ -36,6 +36,8 @@ export interface TestServerOptions {
   postgres?: boolean;
   /** Use the real Redis with a fresh key prefix. */
   redis?: boolean;
+  /** A second node: the same Postgres schema and Redis prefix as this server (which owns their cleanup). */
+  sameStoreAs?: TestServer;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -49,8 +51,9 @@ const rand = () => randomBytes(5).toString('hex');
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'hm-test-')));
-  const schema = `t_${rand()}`;
-  const prefix = `hmtest:${rand()}:`;
+  const shared = opts.sameStoreAs?.config;
+  const schema = shared?.DATABASE_SCHEMA ?? `t_${rand()}`;
+  const prefix = shared?.REDIS_PREFIX ?? `hmtest:${rand()}:`;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -75,6 +78,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
   cleanups.push(async () => {
     await close();
+    if (shared) return; // the first node cleans up the shared schema and keys
     if (opts.postgres) {
       const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await c.connect();

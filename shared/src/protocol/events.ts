@@ -19,6 +19,7 @@ import {
 } from './chat.js';
 import { Match, MatchEnded } from './matches.js';
 import { Notification, NotificationsRead } from './notifications.js';
+import { MeetupCounts, RsvpUpdated } from './meetups.js';
 import {
   JoinRoom,
   Moderate,
@@ -129,6 +130,10 @@ export const serverEvents = {
   'notification:created': Notification,
   /** Notifications were marked read (possibly on another device). */
   'notification:read': NotificationsRead,
+  /** A meetup's seat counts changed (for "7/10" counters anywhere). */
+  'meetup:counts': MeetupCounts,
+  /** Your own RSVP changed: promoted ("you're in"), moved up the waitlist, or removed. */
+  'meetup:rsvp-updated': RsvpUpdated,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Names of client → server events. */

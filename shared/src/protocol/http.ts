@@ -14,6 +14,18 @@ import { IdParams, UserSummary } from './common.js';
 import { CreateReportBody, Match, Report } from './matches.js';
 import { CreateRoomBody, RoomQuery, RoomSummary, RtcConfig } from './rooms.js';
 import { MarkNotificationsRead, NotificationPage, NotificationsQuery } from './notifications.js';
+import {
+  AnnounceBody,
+  AttendeeList,
+  AttendeeParams,
+  CheckInBody,
+  CreateMeetupBody,
+  Meetup,
+  MeetupPage,
+  MeetupQuery,
+  MyRsvp,
+  UpdateMeetupBody,
+} from './meetups.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -101,6 +113,29 @@ export const httpRoutes = {
   createReport: { method: 'POST', path: '/api/reports', body: CreateReportBody, response: z.object({ id: z.uuid() }) },
   /** The moderation queue, newest first. Moderators and admins only (403 otherwise). */
   listReports: { method: 'GET', path: '/api/reports', body: null, response: z.array(Report) },
+
+  // ---- meetups (食事会)
+  /** Upcoming meetups (or this week's, or past ones), soonest first (past: newest first), by tag or community. */
+  listMeetups: { method: 'GET', path: '/api/meetups', body: null, query: MeetupQuery, response: MeetupPage },
+  /** Create a meetup (201). 400 for a past start, an end before the start, or capacity outside 1–500. */
+  createMeetup: { method: 'POST', path: '/api/meetups', body: CreateMeetupBody, response: Meetup },
+  getMeetup: { method: 'GET', path: '/api/meetups/:id', body: null, params: IdParams, response: Meetup },
+  /** Organizer only. Time or place changes notify attendees and the waitlist. */
+  updateMeetup: { method: 'PATCH', path: '/api/meetups/:id', body: UpdateMeetupBody, params: IdParams, response: Meetup },
+  /** Organizer only: cancel; everyone attending or waitlisted is notified. */
+  cancelMeetup: { method: 'DELETE', path: '/api/meetups/:id', body: null, params: IdParams, response: Meetup },
+  /** RSVP: attending while seats remain, else the waitlist. CONFLICT for a cancelled or past meetup. */
+  rsvp: { method: 'PUT', path: '/api/meetups/:id/rsvp', body: null, params: IdParams, response: MyRsvp },
+  /** Cancel your RSVP; the first waitlisted person is promoted at once. */
+  cancelRsvp: { method: 'DELETE', path: '/api/meetups/:id/rsvp', body: null, params: IdParams, response: z.null() },
+  /** Attendees (for attendees and the organizer) and the waitlist (organizer). 403 for others. */
+  attendees: { method: 'GET', path: '/api/meetups/:id/attendees', body: null, params: IdParams, response: AttendeeList },
+  /** Organizer: remove someone (their seat goes to the first waitlisted). */
+  removeAttendee: { method: 'DELETE', path: '/api/meetups/:id/attendees/:userId', body: null, params: AttendeeParams, response: z.null() },
+  /** Organizer: message all attendees (in the event chat and as a notification). */
+  announce: { method: 'POST', path: '/api/meetups/:id/announce', body: AnnounceBody, params: IdParams, response: z.null() },
+  /** Organizer: mark whether an attendee came. */
+  checkIn: { method: 'POST', path: '/api/meetups/:id/checkins', body: CheckInBody, params: IdParams, response: z.null() },
 
   // ---- notifications
   /** Your notifications, newest first, with the unread count. */

@@ -1,0 +1,3 @@
+import { meetupSuite } from './meetups.suite.js';
+
+meetupSuite('PGlite', {});
