@@ -12,3 +12,4 @@ export * from './protocol/chat.js';
 export * from './protocol/rooms.js';
 export * from './protocol/notifications.js';
 export * from './protocol/meetups.js';
+export * from './protocol/communities.js';

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { registerAccounts } from './accounts/index.js';
 import { registerCards } from './cards/index.js';
 import { registerChat } from './chat/index.js';
+import { registerCommunities } from './communities/index.js';
 import { registerMatches } from './matches/index.js';
 import { registerMeetups } from './meetups/index.js';
 import { registerNotifications } from './notifications/index.js';
@@ -17,6 +18,7 @@ export function registerFeatures(ctx: AppContext) {
   const chat = registerChat(ctx);
   const cards = registerCards(ctx);
   registerMatches(ctx, { chat, cards, notifier });
-  registerRooms(ctx, { chat });
-  registerMeetups(ctx, { chat, notifier });
+  const rooms = registerRooms(ctx, { chat });
+  const meetups = registerMeetups(ctx, { chat, notifier });
+  registerCommunities(ctx, { chat, cards, rooms, meetups });
 }

@@ -238,6 +238,40 @@ export const migrations: Migration[] = [
       `CREATE INDEX meetup_rsvps_user_idx ON meetup_rsvps (user_id)`,
     ],
   },
+  {
+    version: 6,
+    name: 'communities; public-read conversations and chat moderators',
+    statements: [
+      // Anyone signed in may read (not post in) a public-read conversation: public community channels.
+      `ALTER TABLE conversations ADD COLUMN public_read boolean NOT NULL DEFAULT false`,
+      // Members who may delete others' messages (community owners and moderators).
+      `ALTER TABLE conversation_members ADD COLUMN can_moderate boolean NOT NULL DEFAULT false`,
+      `CREATE TABLE communities (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        name text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        tag text NOT NULL,
+        owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        conversation_id uuid NOT NULL REFERENCES conversations (id),
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE UNIQUE INDEX communities_name_idx ON communities (lower(name))`,
+      `CREATE INDEX communities_tag_idx ON communities (tag)`,
+      `CREATE TABLE community_members (
+        community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        role text NOT NULL CHECK (role IN ('owner', 'moderator', 'member')),
+        joined_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (community_id, user_id)
+      )`,
+      `CREATE INDEX community_members_user_idx ON community_members (user_id)`,
+      `CREATE TABLE community_bans (
+        community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (community_id, user_id)
+      )`,
+    ],
+  },
 ];
 
 /**

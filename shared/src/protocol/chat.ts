@@ -111,3 +111,6 @@ export const TypingUpdated = z.object({
   typing: z.boolean(),
   ttlMs: z.number().int(),
 });
+
+/** chat:watch: start or stop receiving a public-read conversation live. */
+export const Watch = z.object({ conversationId: Id, watching: z.boolean() }).strict();

@@ -16,10 +16,12 @@ import {
   SyncResult,
   Typing,
   TypingUpdated,
+  Watch,
 } from './chat.js';
 import { Match, MatchEnded } from './matches.js';
 import { Notification, NotificationsRead } from './notifications.js';
 import { MeetupCounts, RsvpUpdated } from './meetups.js';
+import { CommunityCount, CommunityRemoved } from './communities.js';
 import {
   JoinRoom,
   Moderate,
@@ -59,6 +61,8 @@ export const clientEvents = {
   'chat:read': { payload: MarkRead, ack: z.object({ lastReadSeq: z.number().int() }) },
   /** Start or stop the typing indicator. */
   'chat:typing': { payload: Typing, ack: z.null() },
+  /** Receive a public-read conversation live without being a member (a public community's channel). */
+  'chat:watch': { payload: Watch, ack: z.null() },
   /** The user did something (clicked, typed): not idle. Send at most about once a minute. */
   'presence:active': { payload: Empty, ack: z.null() },
   /** Take a seat in a voice room (ROOM_FULL, ROOM_CLOSED, FORBIDDEN for invite-only without token or removed). */
@@ -134,6 +138,10 @@ export const serverEvents = {
   'meetup:counts': MeetupCounts,
   /** Your own RSVP changed: promoted ("you're in"), moved up the waitlist, or removed. */
   'meetup:rsvp-updated': RsvpUpdated,
+  /** A community's member count changed. */
+  'community:count': CommunityCount,
+  /** You were removed from a community. */
+  'community:removed': CommunityRemoved,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Names of client → server events. */

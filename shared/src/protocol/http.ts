@@ -15,6 +15,16 @@ import { CreateReportBody, Match, Report } from './matches.js';
 import { CreateRoomBody, RoomQuery, RoomSummary, RtcConfig } from './rooms.js';
 import { MarkNotificationsRead, NotificationPage, NotificationsQuery } from './notifications.js';
 import {
+  Community,
+  CommunityFeed,
+  CommunityMember,
+  CommunityQuery,
+  CommunityRole,
+  CreateCommunityBody,
+  MemberParams,
+  SetCommunityRoleBody,
+} from './communities.js';
+import {
   AnnounceBody,
   AttendeeList,
   AttendeeParams,
@@ -136,6 +146,24 @@ export const httpRoutes = {
   announce: { method: 'POST', path: '/api/meetups/:id/announce', body: AnnounceBody, params: IdParams, response: z.null() },
   /** Organizer: mark whether an attendee came. */
   checkIn: { method: 'POST', path: '/api/meetups/:id/checkins', body: CheckInBody, params: IdParams, response: z.null() },
+
+  // ---- communities
+  /** Communities, biggest first; filter by name, tag, or your own. */
+  listCommunities: { method: 'GET', path: '/api/communities', body: null, query: CommunityQuery, response: z.array(Community) },
+  /** Create a community (201); you become its owner. 409 CONFLICT if the name is taken. */
+  createCommunity: { method: 'POST', path: '/api/communities', body: CreateCommunityBody, response: Community },
+  getCommunity: { method: 'GET', path: '/api/communities/:id', body: null, params: IdParams, response: Community },
+  /** Join (FORBIDDEN if you were removed). */
+  joinCommunity: { method: 'PUT', path: '/api/communities/:id/membership', body: null, params: IdParams, response: z.object({ role: CommunityRole }) },
+  /** Leave (the owner cannot: CONFLICT). */
+  leaveCommunity: { method: 'DELETE', path: '/api/communities/:id/membership', body: null, params: IdParams, response: z.null() },
+  members: { method: 'GET', path: '/api/communities/:id/members', body: null, params: IdParams, response: z.array(CommunityMember) },
+  /** Owner: make someone a moderator, or a member again. */
+  setCommunityRole: { method: 'PATCH', path: '/api/communities/:id/members/:userId', body: SetCommunityRoleBody, params: MemberParams, response: z.null() },
+  /** Owner or moderator: remove a member (not the owner; moderators cannot remove moderators). They cannot rejoin. */
+  removeMember: { method: 'DELETE', path: '/api/communities/:id/members/:userId', body: null, params: MemberParams, response: z.null() },
+  /** Cards, open rooms and upcoming meetups carrying the community's tag. */
+  communityFeed: { method: 'GET', path: '/api/communities/:id/feed', body: null, params: IdParams, response: CommunityFeed },
 
   // ---- notifications
   /** Your notifications, newest first, with the unread count. */

@@ -98,6 +98,14 @@ export function registerChat(ctx: AppContext): ChatService {
     return null;
   });
 
+  sockets.on('chat:watch', async (input, { socket, user }) => {
+    const m = await store.access(input.conversationId, user.userId);
+    if (input.watching) await socket.join(rooms.conversation(input.conversationId));
+    // Members stay in their conversations' rooms; only a reader's watch ends.
+    else if (!m.member) await socket.leave(rooms.conversation(input.conversationId));
+    return null;
+  });
+
   ctx.http.route('chatHistory', { auth: true }, ({ params, query, principal }) =>
     store.history(params.id, principal.userId, query.beforeSeq, query.limit),
   );

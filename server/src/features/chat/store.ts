@@ -32,6 +32,18 @@ function toMessage(r: MessageRow): Message {
   };
 }
 
+/** A caller's standing in a conversation. */
+export interface Membership {
+  last_seq: number;
+  rev: number;
+  /** False for a reader of a public-read conversation who is not a member. */
+  member: boolean;
+  can_post: boolean;
+  can_moderate: boolean;
+  last_read_seq: number;
+}
+
+
 /** Kinds of conversation; each feature owns its own. */
 export type ConversationKind = 'match' | 'room' | 'meetup' | 'community';
 
@@ -45,16 +57,30 @@ const SYNC_PAGE = 200;
  * through here: membership, ordered idempotent posting, edits, tombstones, catch-up and reads.
  */
 export function chatStore(db: Db) {
-  /** The caller's membership of an open conversation, or NOT_FOUND (outsiders learn nothing). */
-  async function membership(q: Queryable, conversationId: string, userId: string, lock = false) {
-    const { rows } = await q.query<{ last_seq: number; rev: number; can_post: boolean; last_read_seq: number }>(
-      `SELECT c.last_seq, c.rev, m.can_post, m.last_read_seq
-         FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
+  /**
+   * The caller's standing in an open conversation. Members get their rights; in a public-read
+   * conversation anyone else may read (`member: false`); otherwise NOT_FOUND, so outsiders learn
+   * nothing.
+   */
+  async function access(q: Queryable, conversationId: string, userId: string, lock = false): Promise<Membership> {
+    const { rows } = await q.query<Membership & { public_read: boolean }>(
+      `SELECT c.last_seq, c.rev, c.public_read, m.user_id IS NOT NULL AS member,
+              COALESCE(m.can_post, false) AS can_post, COALESCE(m.can_moderate, false) AS can_moderate,
+              COALESCE(m.last_read_seq, 0) AS last_read_seq
+         FROM conversations c LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
         WHERE c.id = $1 AND c.closed_at IS NULL ${lock ? 'FOR UPDATE OF c' : ''}`,
       [conversationId, userId],
     );
-    if (!rows[0]) throw notFound();
-    return rows[0];
+    const r = rows[0];
+    if (!r || (!r.member && !r.public_read)) throw notFound();
+    return r;
+  }
+
+  /** Like `access`, but only members pass: reading a public channel does not let you write to it. */
+  async function membership(q: Queryable, conversationId: string, userId: string, lock = false) {
+    const m = await access(q, conversationId, userId, lock);
+    if (!m.member) throw new AppError(ErrorCode.FORBIDDEN, 'Join to take part in this conversation');
+    return m;
   }
 
   async function readStates(q: Queryable, conversationId: string): Promise<ReadState[]> {
@@ -70,17 +96,19 @@ export function chatStore(db: Db) {
     conversationId: string,
     messageId: string,
     userId: string,
-    apply: { sql: string; params: unknown[] },
+    apply: { sql: string; params: unknown[]; moderation?: boolean },
   ): Promise<Message> {
     return db.tx(async (q) => {
-      await membership(q, conversationId, userId, true);
+      const m = await membership(q, conversationId, userId, true);
       const { rows } = await q.query<MessageRow>('SELECT * FROM messages WHERE id = $1 AND conversation_id = $2', [
         messageId,
         conversationId,
       ]);
       const msg = rows[0];
       if (!msg) throw new AppError(ErrorCode.NOT_FOUND, 'No such message');
-      if (msg.sender_id !== userId) throw new AppError(ErrorCode.FORBIDDEN, 'You can only change your own messages');
+      if (msg.sender_id !== userId && !(apply.moderation && m.can_moderate)) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'You can only change your own messages');
+      }
       if (msg.deleted_at) throw new AppError(ErrorCode.CONFLICT, 'That message was deleted');
       const { rows: revs } = await q.query<{ rev: number }>(
         'UPDATE conversations SET rev = rev + 1 WHERE id = $1 RETURNING rev',
@@ -96,6 +124,8 @@ export function chatStore(db: Db) {
 
   return {
     membership: (conversationId: string, userId: string) => membership(db, conversationId, userId),
+    /** Read access: members, or anyone for a public-read conversation. */
+    access: (conversationId: string, userId: string) => access(db, conversationId, userId),
 
     /** Opens a conversation with its first members. Runs inside the caller's transaction. */
     async create(q: Queryable, kind: ConversationKind, memberIds: string[]): Promise<string> {
@@ -159,14 +189,14 @@ export function chatStore(db: Db) {
       return change(conversationId, messageId, userId, { sql: 'body = $3, edited_at = now()', params: [body] });
     },
 
-    /** Deletes the text but keeps the row, so seq stays without holes. */
+    /** Deletes the text but keeps the row, so seq stays without holes. Moderators may delete anyone's. */
     remove(conversationId: string, messageId: string, userId: string) {
-      return change(conversationId, messageId, userId, { sql: "body = '', deleted_at = now()", params: [] });
+      return change(conversationId, messageId, userId, { sql: "body = '', deleted_at = now()", params: [], moderation: true });
     },
 
     /** New messages after `afterSeq`, plus older ones changed after `afterRev`, in seq order. */
     async sync(conversationId: string, userId: string, afterSeq: number, afterRev?: number): Promise<SyncResult> {
-      const m = await membership(db, conversationId, userId);
+      const m = await access(db, conversationId, userId);
       const { rows: fresh } = await db.query<MessageRow>(
         'SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
         [conversationId, afterSeq, SYNC_PAGE + 1],
@@ -192,7 +222,7 @@ export function chatStore(db: Db) {
 
     /** Messages before `beforeSeq` (or the newest), oldest first. */
     async history(conversationId: string, userId: string, beforeSeq: number | undefined, limit: number): Promise<HistoryResult> {
-      await membership(db, conversationId, userId);
+      await access(db, conversationId, userId);
       const { rows } = await db.query<MessageRow>(
         `SELECT * FROM messages WHERE conversation_id = $1 AND ($2::int IS NULL OR seq < $2)
           ORDER BY seq DESC LIMIT $3`,

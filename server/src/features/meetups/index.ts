@@ -7,13 +7,13 @@ import { parseInput } from '../../infra/validate.js';
 import type { ChatService } from '../chat/index.js';
 import type { Notifier } from '../notifications/index.js';
 import { toIcs } from './ics.js';
-import { meetupStore, type MeetupRow } from './store.js';
+import { meetupStore, type MeetupRow, type MeetupStore } from './store.js';
 
 /** How often each node looks for reminders that are due. */
 const REMINDER_SWEEP_MS = 5_000;
 
 /** Meetups (食事会): RSVPs with a fair waitlist, organizer tools, event chat, calendar, reminders. */
-export function registerMeetups(ctx: AppContext, deps: { chat: ChatService; notifier: Notifier }) {
+export function registerMeetups(ctx: AppContext, deps: { chat: ChatService; notifier: Notifier }): MeetupStore {
   const { http, io, config, log, app } = ctx;
   const { chat, notifier } = deps;
   const store = meetupStore(ctx.db, chat.store);
@@ -143,4 +143,5 @@ export function registerMeetups(ctx: AppContext, deps: { chat: ChatService; noti
   }, REMINDER_SWEEP_MS);
   timer.unref();
   app.addHook('preClose', async () => clearInterval(timer));
+  return store;
 }

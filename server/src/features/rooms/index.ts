@@ -5,7 +5,7 @@ import { AppError } from '../../infra/errors.js';
 import { rooms } from '../../infra/keys.js';
 import { toPresence } from '../../infra/presence.js';
 import type { ChatService } from '../chat/index.js';
-import { roomStore, type RoomRow } from './store.js';
+import { roomStore, type RoomRow, type RoomStore } from './store.js';
 
 /** A seat's lease: renewed every RENEW_MS by the node holding the socket, lapses after LEASE_SECONDS. */
 const LEASE_SECONDS = 25;
@@ -26,7 +26,7 @@ const SIGNAL_RATE = { limit: 300, windowMs: 10_000 };
  * moderator controls, lifecycle, and WebRTC signalling relayed only between seated participants.
  * The side chat is a conversation of kind `room` in the shared chat mechanism.
  */
-export function registerRooms(ctx: AppContext, deps: { chat: ChatService }) {
+export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): RoomStore {
   const { config, http, sockets, io, presence, log } = ctx;
   const store = roomStore(ctx.db, deps.chat.store, { speakerCap: config.ROOM_SPEAKER_CAP, leaseSeconds: LEASE_SECONDS });
 
@@ -244,4 +244,5 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }) {
     clearInterval(renew);
     clearInterval(sweep);
   });
+  return store;
 }
