@@ -15,7 +15,7 @@ import { registerRooms } from './rooms/index.js';
 export function registerFeatures(ctx: AppContext) {
   registerAccounts(ctx);
   const notifier = registerNotifications(ctx);
-  const chat = registerChat(ctx);
+  const chat = registerChat(ctx, { notifier });
   const cards = registerCards(ctx);
   registerMatches(ctx, { chat, cards, notifier });
   const rooms = registerRooms(ctx, { chat });

@@ -92,6 +92,8 @@ export const PublicProfile = z.object({
   avatarColor: AvatarColor,
   role: Role,
   createdAt: z.iso.datetime(),
+  /** Meetups the organizer checked this user in at (attended history, as a count). */
+  attendedCount: z.number().int().nonnegative(),
 });
 export type PublicProfile = z.infer<typeof PublicProfile>;
 

@@ -11,9 +11,11 @@ interface UserRow {
   avatar_color: string;
   role: Role;
   created_at: Date;
+  attended_count: number;
 }
 
-const USER_COLUMNS = 'id, handle, display_name, bio, tags, avatar_color, role, created_at';
+const USER_COLUMNS = `id, handle, display_name, bio, tags, avatar_color, role, created_at,
+  (SELECT count(*)::int FROM meetup_rsvps r WHERE r.user_id = users.id AND r.checked_in_at IS NOT NULL) AS attended_count`;
 
 /** Maps a row to the wire shape. */
 export function toProfile(r: UserRow): Me {
@@ -26,6 +28,7 @@ export function toProfile(r: UserRow): Me {
     avatarColor: r.avatar_color as Me['avatarColor'],
     role: r.role,
     createdAt: new Date(r.created_at).toISOString(),
+    attendedCount: r.attended_count,
   };
 }
 

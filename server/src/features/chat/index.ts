@@ -3,6 +3,11 @@ import type { AppContext } from '../../context.js';
 import { rooms } from '../../infra/keys.js';
 import { chatStore, type ChatStore } from './store.js';
 import { TypingTracker } from './typing.js';
+import type { Notifier } from '../notifications/index.js';
+import { summaryColumns, toSummary } from '../accounts/store.js';
+
+/** `@handle` mentions in a message body (handles as in the Handle schema). */
+export const mentionsIn = (body: string) => [...new Set([...body.matchAll(/(?:^|[^\w@])@([a-zA-Z0-9_]{3,20})\b/g)].map((m) => m[1]!.toLowerCase()))];
 
 /** Chat messages a user may send per second, across all conversations and nodes. */
 const SEND_RATE = { limit: 10, windowMs: 1_000 };
@@ -22,7 +27,7 @@ export interface ChatService {
  * the nonce), ack after commit, fan out to the conversation's room (across nodes with the Redis
  * adapter). Clients catch up with `chat:sync`.
  */
-export function registerChat(ctx: AppContext): ChatService {
+export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): ChatService {
   const { io, sockets } = ctx;
   const store = chatStore(ctx.db);
   const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
@@ -42,16 +47,34 @@ export function registerChat(ctx: AppContext): ChatService {
     });
   });
 
+  /** Members of the conversation named as `@handle` get a mention notification. */
+  async function notifyMentions(conversationId: string, senderId: string, body: string) {
+    const handles = mentionsIn(body);
+    if (handles.length === 0) return;
+    const { rows } = await ctx.db.query<Record<string, unknown>>(
+      `SELECT u.id FROM users u JOIN conversation_members m ON m.user_id = u.id AND m.conversation_id = $1
+        WHERE u.handle = ANY($2::text[]) AND u.id <> $3`,
+      [conversationId, handles, senderId],
+    );
+    if (rows.length === 0) return;
+    const { rows: from } = await ctx.db.query<Record<string, unknown>>(`SELECT ${summaryColumns('u')} FROM users u WHERE u.id = $1`, [senderId]);
+    await deps.notifier.send(
+      rows.map((r) => r.id as string),
+      { kind: 'mention', conversationId, from: toSummary(from[0]!, 'u'), excerpt: body.slice(0, 140) },
+    );
+  }
+
   sockets.on(
     'chat:send',
     async (input, { user }) => {
-      const { message } = await store.send({
+      const { message, created } = await store.send({
         conversationId: input.conversationId,
         senderId: user.userId,
         nonce: input.nonce,
         body: input.body,
       });
       typing.clearUser(user.userId, input.conversationId);
+      if (created) await notifyMentions(input.conversationId, user.userId, message.body);
       // Re-broadcast on a retry too: if the first fan-out was lost with a node, this repairs it;
       // clients drop duplicates by seq.
       room(input.conversationId).emit('chat:sent', message);

@@ -157,6 +157,9 @@ export function meetupSuite(label: string, opts: TestServerOptions) {
       await organizer.call({ method: 'POST', url: `/api/meetups/${m.id}/checkins`, payload: { userId: b.id, attended: true } });
       const list = (await organizer.call({ method: 'GET', url: `/api/meetups/${m.id}/attendees` })).body.data;
       expect(list.attending).toEqual([{ user: expect.objectContaining({ id: b.id }), checkedIn: true }]);
+      // Attended history shows on the profile, as a count.
+      expect((await a.call({ method: 'GET', url: `/api/users/${b.handle}` })).body.data.attendedCount).toBe(1);
+      expect((await b.call({ method: 'GET', url: '/api/me' })).body.data.attendedCount).toBe(1);
 
       const changed = nextEvent(sb, 'notification:created', 5_000, (n) => n.data.kind === 'meetup_changed');
       await organizer.call({ method: 'PATCH', url: `/api/meetups/${m.id}`, payload: { venue: '新宿の居酒屋' } });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextEvent, startTestServer, type TestServer } from '../../test/harness.js';
-import { interest, postCard, user } from '../../test/fixtures.js';
+import { interest, matchedPair, postCard, send, user } from '../../test/fixtures.js';
+import { mentionsIn } from '../chat/index.js';
 
 describe('notifications', () => {
   let srv: TestServer;
@@ -48,5 +49,25 @@ describe('notifications', () => {
     expect(rest.body.data.nextCursor).toBeNull();
     expect((await u.call({ method: 'POST', url: '/api/notifications/read', payload: { ids: [] } })).status).toBe(400);
     expect((await u.call({ method: 'POST', url: '/api/notifications/read', payload: { all: false } })).status).toBe(400);
+  });
+
+  it('notifies members mentioned as @handle in a chat, once, and nobody outside it', async () => {
+    const { a, b, conversationId } = await matchedPair(srv);
+    const outsider = await user(srv);
+    const sb = await b.socket();
+    const mentioned = nextEvent(sb, 'notification:created', 3_000, (n) => n.data.kind === 'mention');
+    const sa = await a.socket();
+    await send(sa, conversationId, `hey @${b.handle.toUpperCase()} and @${outsider.handle}, see you @${b.handle}`);
+    expect((await mentioned).data).toMatchObject({ kind: 'mention', conversationId, from: { id: a.id } });
+    const count = async (u: typeof b) =>
+      (await u.call({ method: 'GET', url: '/api/notifications' })).body.data.items.filter((n: { data: { kind: string } }) => n.data.kind === 'mention').length;
+    expect(await count(b)).toBe(1);
+    expect(await count(outsider)).toBe(0);
+  });
+});
+
+describe('mentionsIn', () => {
+  it('finds @handles, case-insensitively and once each, but not e-mail addresses', () => {
+    expect(mentionsIn('@Alice hi @bob_1, mail me at x@example.org @alice')).toEqual(['alice', 'bob_1']);
   });
 });
