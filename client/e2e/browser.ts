@@ -21,8 +21,26 @@ export const DESKTOP = { width: 1280, height: 800 } as const;
 /** `test-artifacts/` at the repository root (git-ignored): screenshots land here. */
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
+/** Options of `launchBrowser`. */
+export interface LaunchOptions {
+  /**
+   * Fake microphone and camera for WebRTC tests: no permission prompt, a synthetic device that
+   * beeps twice a second, peer connections allowed over loopback, and real host addresses in ICE
+   * candidates instead of mDNS names (which two contexts in one container cannot resolve).
+   */
+  fakeMedia?: boolean;
+}
+
 /** Launches headless Chromium with everything that phones home or needs a GPU switched off. */
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser(opts: LaunchOptions = {}): Promise<Browser> {
+  const media = opts.fakeMedia
+    ? [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--allow-loopback-in-peer-connection',
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ]
+    : [];
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -34,6 +52,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...media,
     ],
   });
 }
@@ -51,6 +70,8 @@ export interface OpenPageOptions {
   viewport?: { width: number; height: number };
   /** Browser locale, which sets `navigator.language`. Default `en-US`. */
   locale?: string;
+  /** Permissions granted up front, e.g. `['microphone']`. Default none. */
+  permissions?: string[];
 }
 
 /** Opens a page in a fresh context (its own cookies and storage: a separate user). */
@@ -59,6 +80,7 @@ export async function openPage(browser: Browser, opts: OpenPageOptions = {}): Pr
     viewport: opts.viewport ?? PHONE,
     locale: opts.locale ?? 'en-US',
     deviceScaleFactor: 1,
+    permissions: opts.permissions ?? [],
   });
   // Every action (click, fill…) gives up after WAIT_MS too, not Playwright's 30 s default.
   context.setDefaultTimeout(WAIT_MS);
@@ -105,11 +127,15 @@ export async function waitForHash(page: Page, hash: string): Promise<void> {
   await page.waitForFunction((expected) => window.location.hash === expected, hash, { timeout: WAIT_MS });
 }
 
-/** Saves a full-page screenshot as `test-artifacts/<name>.png` and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a screenshot as `test-artifacts/<name>.png` and returns its path: the full page, or with
+ * `{ fullPage: false }` just the window (for screens with a bar stuck to the bottom, which a
+ * full-page picture would show floating over the middle of the page).
+ */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<string> {
   await fs.mkdir(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
   // Finite animations (a toast sliding in) are shown finished, so a picture never catches one halfway.
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path: file, fullPage, animations: 'disabled' });
   return file;
 }

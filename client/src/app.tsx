@@ -19,6 +19,8 @@ import { ConnectionBanners, NoticeBar } from './views/shell/banners.js';
 import { Header } from './views/shell/header.js';
 import { Nav } from './views/shell/nav.js';
 import { ToastHost } from './views/shell/toasts.js';
+import { LobbyView } from './views/rooms/lobby.js';
+import { RoomView } from './views/rooms/room-view.js';
 // Imported for its effect: the match list follows the session and the socket from app start.
 import './matches/match-store.js';
 
@@ -74,6 +76,11 @@ function Screen({ route, s }: { route: Match; s: Session }) {
       return me && <ChatView key={route.params['id']} me={me} matchId={route.params['id'] ?? ''} />;
     case 'moderation':
       return me && <ModerationView me={me} />;
+    case 'rooms':
+      return <LobbyView />;
+    case 'room':
+      // Keyed by room and token, so another room (or invite) is a fresh seat.
+      return me && <RoomView key={`${route.params['id']}?${route.query['token'] ?? ''}`} me={me} roomId={route.params['id'] ?? ''} token={route.query['token']} />;
     case 'profile':
       return (
         me && (
@@ -124,6 +131,8 @@ export function App() {
   const me = s.status === 'signed-in' ? s.me : null;
   // The chat fills the screen (its message list scrolls, the composer stays put).
   const fill = route.name === 'chat' && me !== null;
+  // A voice room has a side chat: wide screens show it beside the roster.
+  const wide = route.name === 'room' && me !== null;
   return (
     <div class={fill ? 'app app--fill' : 'app'}>
       <div class="shell-top" ref={top}>
@@ -132,7 +141,7 @@ export function App() {
       </div>
       <ConnectionBanners />
       <NoticeBar />
-      <main class={fill ? 'main main--fill' : 'main'}>
+      <main class={fill ? 'main main--fill' : wide ? 'main main--wide' : 'main'}>
         <Screen route={route} s={s} />
       </main>
       {me && <ToastHost />}

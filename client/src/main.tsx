@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { App } from './app.js';
+import { startPresence } from './presence.js';
 import { loadSession } from './session.js';
 import './styles.css';
 
@@ -7,3 +8,4 @@ const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app element');
 render(<App />, root);
 void loadSession();
+startPresence();

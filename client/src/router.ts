@@ -22,25 +22,33 @@ export const routes = {
   matches: { path: '/matches', access: 'member' },
   chat: { path: '/matches/:id', access: 'member' },
   moderation: { path: '/moderation', access: 'member' },
+  rooms: { path: '/rooms', access: 'member' },
+  room: { path: '/rooms/:id', access: 'member' },
 } as const satisfies Record<string, { path: string; access: Access }>;
 
 /** Names of the routes. */
 export type RouteName = keyof typeof routes;
 
-/** The current location, matched against `routes`. */
+/**
+ * The current location, matched against `routes`. `query` holds what follows `?` in the hash
+ * (`#/rooms/:id?token=…`), for links that carry extra data such as an invite token.
+ */
 export type Match =
-  | { name: RouteName; params: Record<string, string> }
-  | { name: 'home'; params: Record<string, string> }
-  | { name: 'notFound'; params: Record<string, string> };
+  | { name: RouteName; params: Record<string, string>; query: Record<string, string> }
+  | { name: 'home'; params: Record<string, string>; query: Record<string, string> }
+  | { name: 'notFound'; params: Record<string, string>; query: Record<string, string> };
 
 function currentPath(): string {
   const hash = window.location.hash.replace(/^#/, '');
   return hash === '' ? '/' : hash;
 }
 
-/** Matches a hash path (`/me/edit`) to a route. `/` is `home`, which the app redirects by session. */
-export function match(path: string): Match {
-  if (path === '/' || path === '') return { name: 'home', params: {} };
+/** Matches a hash path (`/me/edit`, `/rooms/1?token=x`) to a route. `/` is `home`, which the app redirects by session. */
+export function match(location: string): Match {
+  const at = location.indexOf('?');
+  const path = at === -1 ? location : location.slice(0, at);
+  const query = at === -1 ? {} : Object.fromEntries(new URLSearchParams(location.slice(at + 1)));
+  if (path === '/' || path === '') return { name: 'home', params: {}, query };
   const parts = path.split('/').filter(Boolean);
   for (const [name, route] of Object.entries(routes) as [RouteName, (typeof routes)[RouteName]][]) {
     const pattern = route.path.split('/').filter(Boolean);
@@ -54,19 +62,28 @@ export function match(path: string): Match {
       }
       return segment === part;
     });
-    if (ok) return { name, params };
+    if (ok) return { name, params, query };
   }
-  return { name: 'notFound', params: {} };
+  return { name: 'notFound', params: {}, query };
 }
 
-/** The `href` of a route, e.g. `href('profileEdit')` → `#/me/edit`. */
-export function href(name: RouteName, params: Record<string, string> = {}): string {
-  return '#' + routes[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(params[key] ?? ''));
+/** The `href` of a route, e.g. `href('profileEdit')` → `#/me/edit`; `query` is appended as `?a=b`. */
+export function href(name: RouteName, params: Record<string, string> = {}, query: Record<string, string> = {}): string {
+  const search = new URLSearchParams(query).toString();
+  return '#' + routes[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(params[key] ?? '')) + (search ? `?${search}` : '');
 }
 
-/** Goes to a route. `replace` swaps the history entry (for redirects, so Back does not loop). */
-export function navigate(name: RouteName, { replace = false, params = {} }: { replace?: boolean; params?: Record<string, string> } = {}): void {
-  const target = href(name, params);
+/** Options of `navigate`. */
+export interface NavigateOptions {
+  /** Swap the history entry (for redirects, so Back does not loop). */
+  replace?: boolean;
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** Goes to a route. */
+export function navigate(name: RouteName, { replace = false, params = {}, query = {} }: NavigateOptions = {}): void {
+  const target = href(name, params, query);
   if (window.location.hash === target) return;
   if (replace) window.location.replace(target);
   else window.location.hash = target;

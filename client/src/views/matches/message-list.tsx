@@ -23,8 +23,19 @@ function StateMark({ state }: { state: 'sending' | 'sent' | 'read' | 'failed' })
   );
 }
 
+/** Props of `MessageItem`. */
+interface MessageItemProps {
+  message: Message;
+  own: boolean;
+  snapshot: ConversationSnapshot;
+  /** Ends its group: shows the time and the delivery tick. */
+  last: boolean;
+  /** The sender's name, shown above the first message of a group in chats of more than two. */
+  sender?: string | undefined;
+}
+
 /** One confirmed message. Own messages can be edited or deleted; a deleted one stays as a tombstone. */
-function MessageItem({ message, own, snapshot, last }: { message: Message; own: boolean; snapshot: ConversationSnapshot; last: boolean }) {
+function MessageItem({ message, own, snapshot, last, sender }: MessageItemProps) {
   const t = useT();
   const lang = useLang();
   const [menu, setMenu] = useState(false);
@@ -65,6 +76,11 @@ function MessageItem({ message, own, snapshot, last }: { message: Message; own: 
       data-message-id={message.id}
       data-state={state}
     >
+      {sender !== undefined && (
+        <span class="msg__sender" data-testid="message-sender">
+          {sender}
+        </span>
+      )}
       {editing ? (
         <form class="msg__edit" onSubmit={saveEdit}>
           <textarea
@@ -199,6 +215,11 @@ export interface MessageListProps {
   followToken: number;
   /** Rendered after the messages (the typing indicator), inside the scroll area. */
   footer?: ComponentChildren;
+  /**
+   * Names senders, for chats of more than two (room chat): others' groups then start with the
+   * sender's name. Null for someone unknown ("Someone").
+   */
+  nameOf?: (userId: string) => string | null;
 }
 
 /**
@@ -206,7 +227,7 @@ export interface MessageListProps {
  * is at the bottom (not while they read further up), and loads older pages on scrolling up
  * without moving what the user is looking at.
  */
-export function MessageList({ snapshot, meId, followToken, footer }: MessageListProps) {
+export function MessageList({ snapshot, meId, followToken, footer, nameOf }: MessageListProps) {
   const t = useT();
   const listRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -273,9 +294,11 @@ export function MessageList({ snapshot, meId, followToken, footer }: MessageList
       )}
       {empty && <p class="chat__empty muted">{t('chat.empty')}</p>}
       <ol class="chat__messages" aria-live="polite" aria-relevant="additions">
-        {snapshot.messages.map((m, i) => (
-          <MessageItem key={m.seq} message={m} own={m.senderId === meId} snapshot={snapshot} last={lastInGroup(snapshot, meId, i)} />
-        ))}
+        {snapshot.messages.map((m, i) => {
+          const startsGroup = i === 0 || lastInGroup(snapshot, meId, i - 1);
+          const sender = nameOf && m.senderId !== meId && startsGroup ? (nameOf(m.senderId) ?? t('chat.someone')) : undefined;
+          return <MessageItem key={m.seq} message={m} own={m.senderId === meId} snapshot={snapshot} last={lastInGroup(snapshot, meId, i)} sender={sender} />;
+        })}
         {snapshot.pending.map((m) => (
           <PendingItem key={m.nonce} message={m} />
         ))}
