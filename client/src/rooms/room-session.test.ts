@@ -19,8 +19,10 @@ function person(id: string, role: RoomRole, muted = false): Participant {
   };
 }
 
+let revs = 0;
 function state(people: Participant[], roomId = ROOM): RoomState {
   return {
+    rev: ++revs,
     room: {
       id: roomId,
       title: 'room',
@@ -184,6 +186,15 @@ describe('RoomSession', () => {
     transport.push('room:state', next);
     expect(session.store.get().state).toBe(next);
     expect(engine.updates.at(-1)).toBe(next);
+  });
+
+  it('never lets an older state replace a newer one that overtook it', async () => {
+    const { transport, session } = await joined();
+    const older = state([person(ME, 'host')]);
+    const newer = state([person(ME, 'host'), person(OTHER, 'speaker')]);
+    transport.push('room:state', newer);
+    transport.push('room:state', older);
+    expect(session.store.get().state).toBe(newer);
   });
 
   it('tracks others speaking, and clears it when they are muted or leave the stage', async () => {

@@ -236,6 +236,8 @@ export class RoomSession {
 
   private apply(state: RoomState): void {
     const s = this.store.get();
+    // States can overtake each other on the way; an older revision never replaces a newer one.
+    if (s.state && s.state.room.id === state.room.id && state.rev < s.state.rev) return;
     // Indicators of people who left, left the stage or were muted go out with them.
     const live = new Set(state.participants.filter((p) => onStage(p.role) && !p.muted).map((p) => p.user.id));
     const speaking = new Set([...s.speaking].filter((id) => live.has(id)));

@@ -17,6 +17,7 @@ function person(n: number, role: RoomRole): Participant {
 
 function state(people: Participant[], peers?: Record<string, string>): RoomState {
   return {
+    rev: 1,
     room: {
       id: uuid(900),
       title: 'room',

@@ -155,7 +155,8 @@ export const migrations: Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now(),
         empty_since timestamptz DEFAULT now(),
         closed_at timestamptz,
-        close_reason text
+        close_reason text,
+        rev int NOT NULL DEFAULT 0
       )`,
       `CREATE INDEX rooms_live_idx ON rooms (created_at DESC) WHERE closed_at IS NULL`,
       // Live membership: a lease per participant, renewed by the node holding their socket and

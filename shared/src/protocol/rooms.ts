@@ -54,6 +54,8 @@ export type Participant = z.infer<typeof Participant>;
 /** The whole live state of a room, sent on join and after every change. */
 export const RoomState = z.object({
   room: RoomSummary,
+  /** Goes up with every change to the room; states can arrive out of order, so keep the highest. */
+  rev: z.number().int(),
   /** The room's side chat (the shared chat mechanism); readable by current participants only. */
   conversationId: Id,
   /** The token that admits to an invite-only room, for current participants to share; null for listed rooms. */

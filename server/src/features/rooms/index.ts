@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { ErrorCode, type RoomState, type RtcConfig } from '@hackmeshi/shared';
+import { ErrorCode, type ClientPayload, type RoomState, type RtcConfig } from '@hackmeshi/shared';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../infra/errors.js';
 import { rooms } from '../../infra/keys.js';
 import { toPresence } from '../../infra/presence.js';
 import type { ChatService } from '../chat/index.js';
+import type { HandlerContext } from '../../realtime/socket-router.js';
 import { roomStore, type RoomRow, type RoomStore } from './store.js';
 
 /** A seat's lease: renewed every RENEW_MS by the node holding the socket, lapses after LEASE_SECONDS. */
@@ -35,6 +36,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
     const status = await presence.status(people.map((p) => p.user.id));
     return {
       room: store.summarize(room, people),
+      rev: room.rev,
       conversationId: room.conversation_id,
       inviteToken: room.visibility === 'invite' ? room.invite_token : null,
       participants: people.map((p) => ({
@@ -179,15 +181,31 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
     async ({ roomId, speaking }, { user }) => {
       const seat = await store.member(roomId, user.userId);
       if (seat.role === 'listener') throw new AppError(ErrorCode.FORBIDDEN, 'Only speakers speak');
+      if (seat.muted && speaking) return null; // a muted speaker is not heard, whatever their meter says
       io.to(rooms.voiceRoom(roomId)).except(rooms.user(user.userId)).emit('room:speaking-updated', { roomId, userId: user.userId, speaking });
       return null;
     },
     { rate: SPEAKING_RATE },
   );
 
+  // Signals from one connection are relayed in the order they came: an answer must not overtake
+  // its offer while the two wait on their membership lookups.
+  const signalQueues = new WeakMap<object, Promise<unknown>>();
   sockets.on(
     'rtc:signal',
-    async ({ roomId, to, description, candidate }, { socket, user }) => {
+    (input, hctx) => {
+      const prev = signalQueues.get(hctx.socket) ?? Promise.resolve();
+      const run = prev.then(() => relaySignal(input, hctx));
+      signalQueues.set(hctx.socket, run.catch(() => undefined));
+      return run;
+    },
+    { rate: SIGNAL_RATE },
+  );
+
+  async function relaySignal(
+    { roomId, to, description, candidate }: ClientPayload<'rtc:signal'>,
+    { socket, user }: HandlerContext,
+  ) {
       // Both ends must be seated in this room right now; the sender from this very connection.
       const from = await store.member(roomId, user.userId);
       if (from.conn_id !== socket.id) throw new AppError(ErrorCode.FORBIDDEN, 'Your seat is held by another tab');
@@ -201,9 +219,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
         ...(candidate !== undefined ? { candidate } : {}),
       });
       return null;
-    },
-    { rate: SIGNAL_RATE },
-  );
+  }
 
   sockets.on('presence:active', async (_input, { user }) => {
     await presence.touch(user.userId);

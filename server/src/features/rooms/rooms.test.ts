@@ -51,6 +51,8 @@ describe('voice rooms', () => {
     const guest = await seated(srv, room.id);
     await expect.poll(() => updates.at(-1)?.participantCount).toBe(2);
     expect(guest.state.participants.map((p) => p.role)).toEqual(['host', 'speaker']);
+    // Every change moves the room's revision forward.
+    expect(joined.ok && guest.state.rev).toBeGreaterThan(joined.ok ? joined.data.rev : Infinity);
     const lobby = await watcher.call({ method: 'GET', url: '/api/rooms' });
     expect(lobby.body.data.find((r: { id: string }) => r.id === room.id)).toMatchObject({ participantCount: 2 });
 
@@ -133,7 +135,7 @@ describe('voice rooms', () => {
     expect(await told).toEqual({ roomId: room.id, reason: 'removed' });
     s = (await state()).data;
     expect(s.participants.map((p) => p.user.id)).not.toContain(l3.u.id);
-    expect(codeOf(await emit(l3.s, 'room:join', { roomId: room.id }))).toBe('FORBIDDEN');
+    expect(await emit(l3.s, 'room:join', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'removed' } } });
     // A speaker who was not invited cannot raise a hand; a listener cannot send speaking indicators.
     expect(codeOf(await emit(l2.s, 'room:hand', { roomId: room.id, raised: true }))).toBe('CONFLICT');
     expect(codeOf(await emit(l1.s, 'room:speaking', { roomId: room.id, speaking: true }))).toBe('FORBIDDEN');
@@ -183,7 +185,7 @@ describe('voice rooms', () => {
     expect(lobby.body.data.map((r: { id: string }) => r.id)).not.toContain(secret.id);
     const stranger = await user(srv);
     const ss = await stranger.socket();
-    expect(codeOf(await emit(ss, 'room:join', { roomId: secret.id }))).toBe('FORBIDDEN');
+    expect(await emit(ss, 'room:join', { roomId: secret.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'invite_only' } } });
     expect(codeOf(await emit(ss, 'room:join', { roomId: secret.id, token: 'wrong' }))).toBe('FORBIDDEN');
     expect((await stranger.call({ method: 'GET', url: `/api/rooms/${secret.id}` })).status).toBe(403);
     expect((await stranger.call({ method: 'GET', url: `/api/rooms/${secret.id}?token=${secret.inviteToken}` })).status).toBe(200);

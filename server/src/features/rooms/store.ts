@@ -16,6 +16,7 @@ interface RoomRow {
   conversation_id: string;
   created_at: Date;
   closed_at: Date | null;
+  rev: number;
 }
 
 /** A participant row with its user, before presence is added. */
@@ -43,8 +44,9 @@ const onStage = (role: RoomRole) => role === 'host' || role === 'speaker';
  * on any number of nodes.
  */
 export function roomStore(db: Db, chat: ChatStore, limits: RoomLimits) {
+  /** Locks the room row for a change, and counts the change in `rev` (rolled back if the change fails). */
   async function lockRoom(q: Queryable, roomId: string): Promise<RoomRow> {
-    const { rows } = await q.query<RoomRow>('SELECT * FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+    const { rows } = await q.query<RoomRow>('UPDATE rooms SET rev = rev + 1 WHERE id = $1 RETURNING *', [roomId]);
     if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, 'No such room');
     if (rows[0].closed_at) throw new AppError(ErrorCode.ROOM_CLOSED, 'This room has closed');
     return rows[0];
@@ -68,8 +70,8 @@ export function roomStore(db: Db, chat: ChatStore, limits: RoomLimits) {
   }
 
   async function member(q: Queryable, roomId: string, userId: string) {
-    const { rows } = await q.query<{ role: RoomRole; conn_id: string }>(
-      'SELECT role, conn_id FROM room_participants WHERE room_id = $1 AND user_id = $2',
+    const { rows } = await q.query<{ role: RoomRole; conn_id: string; muted: boolean }>(
+      'SELECT role, conn_id, muted FROM room_participants WHERE room_id = $1 AND user_id = $2',
       [roomId, userId],
     );
     if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, 'You are not in this room');
@@ -171,11 +173,11 @@ export function roomStore(db: Db, chat: ChatStore, limits: RoomLimits) {
           );
           return { room, replacedConn };
         }
-        if (room.visibility === 'invite' && token !== room.invite_token) {
-          throw new AppError(ErrorCode.FORBIDDEN, 'This room is invite-only');
-        }
         const { rows: banned } = await q.query('SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2', [roomId, userId]);
-        if (banned[0]) throw new AppError(ErrorCode.FORBIDDEN, 'You were removed from this room');
+        if (banned[0]) throw new AppError(ErrorCode.FORBIDDEN, 'You were removed from this room', { details: { reason: 'removed' } });
+        if (room.visibility === 'invite' && token !== room.invite_token) {
+          throw new AppError(ErrorCode.FORBIDDEN, 'This room is invite-only', { details: { reason: 'invite_only' } });
+        }
         const { rows: counts } = await q.query<{ total: number; stage: number; hosts: number }>(
           `SELECT count(*)::int AS total, count(*) FILTER (WHERE role <> 'listener')::int AS stage,
                   count(*) FILTER (WHERE role = 'host')::int AS hosts
@@ -240,7 +242,7 @@ export function roomStore(db: Db, chat: ChatStore, limits: RoomLimits) {
       const changed: RoomRow[] = [];
       for (const { room_id } of rows) {
         const room = await db.tx(async (q) => {
-          const { rows: locked } = await q.query<RoomRow>('SELECT * FROM rooms WHERE id = $1 FOR UPDATE', [room_id]);
+          const { rows: locked } = await q.query<RoomRow>('UPDATE rooms SET rev = rev + 1 WHERE id = $1 RETURNING *', [room_id]);
           const r = locked[0]!;
           const { rows: gone } = await q.query<{ user_id: string }>(
             'DELETE FROM room_participants WHERE room_id = $1 AND expires_at < now() RETURNING user_id',
