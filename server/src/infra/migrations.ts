@@ -156,7 +156,9 @@ export const migrations: Migration[] = [
         empty_since timestamptz DEFAULT now(),
         closed_at timestamptz,
         close_reason text,
-        rev int NOT NULL DEFAULT 0
+        rev int NOT NULL DEFAULT 0,
+        -- The creator is the host: on their first join they take the role from whoever held it.
+        creator_seated boolean NOT NULL DEFAULT false
       )`,
       `CREATE INDEX rooms_live_idx ON rooms (created_at DESC) WHERE closed_at IS NULL`,
       // Live membership: a lease per participant, renewed by the node holding their socket and

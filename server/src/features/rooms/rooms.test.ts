@@ -29,7 +29,7 @@ describe('voice rooms', () => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer({
-      env: { ROOM_SPEAKER_CAP: '3', ROOM_EMPTY_GRACE_SECONDS: '1', SOCKET_PING_INTERVAL_MS: '400', SOCKET_PING_TIMEOUT_MS: '400' },
+      env: { ROOM_SPEAKER_CAP: '3', ROOM_EMPTY_GRACE_SECONDS: '1' },
     });
   });
 
@@ -93,6 +93,21 @@ describe('voice rooms', () => {
     const afterB = nextEvent(c.s, 'room:state');
     await emit(b.s, 'room:leave', { roomId: room.id });
     expect((await afterB).participants).toEqual([expect.objectContaining({ user: expect.objectContaining({ id: c.u.id }), role: 'host' })]);
+  });
+
+  it('makes the creator the host on arrival, even when someone joined first', async () => {
+    const creator = await user(srv);
+    const room = await createRoom(creator);
+    const early = await seated(srv, room.id);
+    expect(early.state.participants[0]!.role).toBe('host');
+    const cs = await creator.socket();
+    const joined = (await emit<RoomState>(cs, 'room:join', { roomId: room.id })) as { ok: true; data: RoomState };
+    const roles = Object.fromEntries(joined.data.participants.map((p) => [p.user.id, p.role]));
+    expect(roles).toEqual({ [early.u.id]: 'speaker', [creator.id]: 'host' });
+    // Leaving and coming back later does not take the role back from the new host.
+    await emit(cs, 'room:leave', { roomId: room.id });
+    const again = (await emit<RoomState>(cs, 'room:join', { roomId: room.id })) as { ok: true; data: RoomState };
+    expect(again.data.participants.find((p) => p.user.id === creator.id)?.role).toBe('speaker');
   });
 
   it('keeps the hand queue in the order hands went up, and the host can invite, move back, mute, lower all and remove', async () => {
@@ -226,6 +241,8 @@ describe('voice rooms', () => {
   });
 
   it('drops a client whose connection silently died from the roster within the ping timeout', async () => {
+    // Its own server with quick pings, so the other tests' sockets are not at the mercy of load.
+    const srv = await startTestServer({ env: { SOCKET_PING_INTERVAL_MS: '1000', SOCKET_PING_TIMEOUT_MS: '1000' } });
     const host = await user(srv);
     const room = await createRoom(host);
     const hs = await host.socket();

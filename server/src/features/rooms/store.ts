@@ -17,6 +17,7 @@ interface RoomRow {
   created_at: Date;
   closed_at: Date | null;
   rev: number;
+  creator_seated: boolean;
 }
 
 /** A participant row with its user, before presence is added. */
@@ -186,7 +187,14 @@ export function roomStore(db: Db, chat: ChatStore, limits: RoomLimits) {
         );
         const c = counts[0]!;
         if (c.total >= room.capacity) throw new AppError(ErrorCode.ROOM_FULL, 'This room is full');
-        const role: RoomRole = c.hosts === 0 ? 'host' : c.stage < limits.speakerCap ? 'speaker' : 'listener';
+        const creatorArrives = userId === room.created_by && !room.creator_seated;
+        if (creatorArrives && c.hosts > 0) {
+          // Someone slipped in before the creator and was acting host; the creator takes over.
+          await q.query("UPDATE room_participants SET role = 'speaker' WHERE room_id = $1 AND role = 'host'", [roomId]);
+        }
+        if (creatorArrives) await q.query('UPDATE rooms SET creator_seated = true WHERE id = $1', [roomId]);
+        const role: RoomRole =
+          creatorArrives || c.hosts === 0 ? 'host' : c.stage < limits.speakerCap ? 'speaker' : 'listener';
         await q.query(
           `INSERT INTO room_participants (room_id, user_id, conn_id, role, expires_at)
            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
