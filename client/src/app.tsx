@@ -21,8 +21,14 @@ import { Nav } from './views/shell/nav.js';
 import { ToastHost } from './views/shell/toasts.js';
 import { LobbyView } from './views/rooms/lobby.js';
 import { RoomView } from './views/rooms/room-view.js';
+import { MeetupView } from './views/meetups/meetup-detail.js';
+import { MeetupsView } from './views/meetups/meetups-list.js';
+import { CommunitiesView } from './views/communities/communities-list.js';
+import { CommunityView } from './views/communities/community-view.js';
 // Imported for its effect: the match list follows the session and the socket from app start.
 import './matches/match-store.js';
+// Likewise the notification bell's list (and the "You're in!" toast), from app start.
+import './notifications.js';
 
 /** Where a route should send this session instead, if anywhere (the access guards). */
 function redirectFor(route: Match, s: Session): 'signIn' | 'feed' | null {
@@ -81,6 +87,14 @@ function Screen({ route, s }: { route: Match; s: Session }) {
     case 'room':
       // Keyed by room and token, so another room (or invite) is a fresh seat.
       return me && <RoomView key={`${route.params['id']}?${route.query['token'] ?? ''}`} me={me} roomId={route.params['id'] ?? ''} token={route.query['token']} />;
+    case 'meetups':
+      return me && <MeetupsView me={me} />;
+    case 'meetup':
+      return me && <MeetupView key={route.params['id']} me={me} id={route.params['id'] ?? ''} />;
+    case 'communities':
+      return <CommunitiesView />;
+    case 'community':
+      return me && <CommunityView key={route.params['id']} me={me} id={route.params['id'] ?? ''} />;
     case 'profile':
       return (
         me && (

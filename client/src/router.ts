@@ -24,6 +24,10 @@ export const routes = {
   moderation: { path: '/moderation', access: 'member' },
   rooms: { path: '/rooms', access: 'member' },
   room: { path: '/rooms/:id', access: 'member' },
+  meetups: { path: '/meetups', access: 'member' },
+  meetup: { path: '/meetups/:id', access: 'member' },
+  communities: { path: '/communities', access: 'member' },
+  community: { path: '/communities/:id', access: 'member' },
 } as const satisfies Record<string, { path: string; access: Access }>;
 
 /** Names of the routes. */

@@ -2,10 +2,10 @@ import type { Match } from '@hackmeshi/shared';
 import { createStore } from './store.js';
 
 /**
- * Pop-ups that appear over whatever screen the user is on ("It's a match!"). Unlike the notice
- * bar they stack, carry a link, and leave by themselves.
+ * Pop-ups that appear over whatever screen the user is on ("It's a match!", "You're in!" off a
+ * meetup waitlist). Unlike the notice bar they stack, carry a link, and leave by themselves.
  */
-export type Toast = { id: string; kind: 'match'; match: Match };
+export type Toast = { id: string; kind: 'match'; match: Match } | { id: string; kind: 'meetup'; meetupId: string; title: string };
 
 /** How long a toast stays unless dismissed, in milliseconds. */
 const TOAST_TTL_MS = 15_000;

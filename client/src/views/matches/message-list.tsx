@@ -32,10 +32,12 @@ interface MessageItemProps {
   last: boolean;
   /** The sender's name, shown above the first message of a group in chats of more than two. */
   sender?: string | undefined;
+  /** The viewer moderates this chat: others' messages can be deleted too. */
+  moderate?: boolean | undefined;
 }
 
 /** One confirmed message. Own messages can be edited or deleted; a deleted one stays as a tombstone. */
-function MessageItem({ message, own, snapshot, last, sender }: MessageItemProps) {
+function MessageItem({ message, own, snapshot, last, sender, moderate }: MessageItemProps) {
   const t = useT();
   const lang = useLang();
   const [menu, setMenu] = useState(false);
@@ -116,7 +118,7 @@ function MessageItem({ message, own, snapshot, last, sender }: MessageItemProps)
               </span>
             )}
           </div>
-          {own && !deleted && (
+          {(own || moderate) && !deleted && (
             <button
               type="button"
               class="msg__more"
@@ -143,17 +145,19 @@ function MessageItem({ message, own, snapshot, last, sender }: MessageItemProps)
       )}
       {menu && !editing && !deleted && (
         <div class="msg__actions">
-          <button
-            type="button"
-            class="button button--ghost button--small"
-            data-testid="edit-message"
-            onClick={() => {
-              setDraft(message.body);
-              setEditing(true);
-            }}
-          >
-            {t('chat.edit')}
-          </button>
+          {own && (
+            <button
+              type="button"
+              class="button button--ghost button--small"
+              data-testid="edit-message"
+              onClick={() => {
+                setDraft(message.body);
+                setEditing(true);
+              }}
+            >
+              {t('chat.edit')}
+            </button>
+          )}
           <ConfirmButton label={t('chat.delete')} question={t('chat.deleteConfirm')} testId="delete-message" onConfirm={remove} />
         </div>
       )}
@@ -220,6 +224,8 @@ export interface MessageListProps {
    * sender's name. Null for someone unknown ("Someone").
    */
   nameOf?: (userId: string) => string | null;
+  /** The viewer moderates this chat (community owner or moderator): others' messages get a delete action. */
+  moderate?: boolean;
 }
 
 /**
@@ -227,7 +233,7 @@ export interface MessageListProps {
  * is at the bottom (not while they read further up), and loads older pages on scrolling up
  * without moving what the user is looking at.
  */
-export function MessageList({ snapshot, meId, followToken, footer, nameOf }: MessageListProps) {
+export function MessageList({ snapshot, meId, followToken, footer, nameOf, moderate = false }: MessageListProps) {
   const t = useT();
   const listRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -297,7 +303,7 @@ export function MessageList({ snapshot, meId, followToken, footer, nameOf }: Mes
         {snapshot.messages.map((m, i) => {
           const startsGroup = i === 0 || lastInGroup(snapshot, meId, i - 1);
           const sender = nameOf && m.senderId !== meId && startsGroup ? (nameOf(m.senderId) ?? t('chat.someone')) : undefined;
-          return <MessageItem key={m.seq} message={m} own={m.senderId === meId} snapshot={snapshot} last={lastInGroup(snapshot, meId, i)} sender={sender} />;
+          return <MessageItem key={m.seq} message={m} own={m.senderId === meId} snapshot={snapshot} last={lastInGroup(snapshot, meId, i)} sender={sender} moderate={moderate} />;
         })}
         {snapshot.pending.map((m) => (
           <PendingItem key={m.nonce} message={m} />

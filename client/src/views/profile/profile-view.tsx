@@ -26,6 +26,10 @@ export function ProfileView({ me }: { me: Me }) {
             </span>
             <span class="profile__joined">{t('profile.joined', { date: joined })}</span>
           </p>
+          <p class="profile__attended" data-testid="profile-attended">
+            <span aria-hidden="true">🍱 </span>
+            {t('profile.attended', { n: me.attendedCount })}
+          </p>
         </div>
       </div>
 

@@ -6,8 +6,9 @@ import { session, signOut } from '../../session.js';
 import { useStore } from '../../store.js';
 import { Avatar } from '../../ui/avatar.js';
 import { ConnStatus } from './conn-status.js';
+import { NotificationBell } from './notification-bell.js';
 
-/** The app bar: name, live connection, your profile, language, and sign-out. */
+/** The app bar: name, live connection, notifications, your profile, language, and sign-out. */
 export function Header() {
   const t = useT();
   const lang = useLang();
@@ -32,6 +33,7 @@ export function Header() {
       </a>
       <div class="topbar__right">
         {signedIn && <ConnStatus />}
+        {signedIn && <NotificationBell />}
         {s.status === 'signed-in' && (
           <a class="topbar__me" href={href('profile')} data-testid="nav-profile" aria-label={t('nav.profile')} title={t('nav.profile')}>
             <Avatar name={s.me.displayName} color={s.me.avatarColor} size="sm" />

@@ -8,14 +8,16 @@ import { canModerate } from '../moderation/reports.js';
 
 interface Item {
   route: RouteName;
-  key: 'nav.feed' | 'nav.rooms' | 'nav.myCards' | 'nav.interested' | 'nav.matches' | 'nav.moderation';
+  key: 'nav.feed' | 'nav.rooms' | 'nav.meetups' | 'nav.communities' | 'nav.myCards' | 'nav.interested' | 'nav.matches' | 'nav.moderation';
   /** Other routes that light this item up. */
   also?: RouteName[];
 }
 
 const ITEMS: Item[] = [
   { route: 'feed', key: 'nav.feed', also: ['card'] },
+  { route: 'meetups', key: 'nav.meetups', also: ['meetup'] },
   { route: 'rooms', key: 'nav.rooms', also: ['room'] },
+  { route: 'communities', key: 'nav.communities', also: ['community'] },
   { route: 'myCards', key: 'nav.myCards' },
   { route: 'interested', key: 'nav.interested' },
   { route: 'matches', key: 'nav.matches', also: ['chat'] },

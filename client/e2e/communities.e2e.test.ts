@@ -1,0 +1,85 @@
+/**
+ * Interest communities: Ada creates one through the UI. Ken, not a member, reads its channel live
+ * (chat:watch) but is told to join to post; he joins, and Ada's page counts him without a reload;
+ * his message reaches Ada. Two browser contexts against the real server.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
+import { DESKTOP, PHONE, WAIT_MS, launchBrowser, openPage, screenshot, tid, waitForConnection, waitForHash, waitForText, waitVisible, type TestPage } from './browser.js';
+
+const PASSWORD = 'correct-horse-battery';
+
+async function signUp(tab: TestPage, url: string, handle: string, name: string): Promise<void> {
+  const page = tab.page;
+  await page.goto(url);
+  await waitForHash(page, '#/signin');
+  await page.click(tid('goto-signup'));
+  await page.fill('input[name="handle"]', handle);
+  await page.fill('input[name="displayName"]', name);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click(tid('signup-submit'));
+  await waitForHash(page, '#/feed');
+  await waitForConnection(page, 'connected');
+}
+
+describe('communities: create, read the channel before joining, join, post', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let ada: TestPage;
+  let ken: TestPage;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    browser = await launchBrowser();
+    ada = await openPage(browser, { viewport: DESKTOP, locale: 'en-US' });
+    ken = await openPage(browser, { viewport: PHONE, locale: 'ja-JP' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('lets a non-member watch the channel live, then join and post', async () => {
+    await signUp(ada, srv.url, 'ada_comm', 'Ada Lovelace');
+    await signUp(ken, srv.url, 'ken_comm', '田中 健');
+
+    await ada.page.click(tid('nav-communities'));
+    await ada.page.click(tid('create-community'));
+    await ada.page.fill('input[name="name"]', 'Rustaceans Tokyo');
+    await ada.page.fill('textarea[name="description"]', 'Rust in and around Tokyo.');
+    await ada.page.fill('input[name="tag"]', 'rust');
+    await ada.page.click(tid('community-submit'));
+    await ada.page.waitForFunction(() => /^#\/communities\/[0-9a-f-]{36}$/.test(window.location.hash), null, { timeout: WAIT_MS });
+    const hash = await ada.page.evaluate(() => window.location.hash);
+    await waitVisible(ada.page, `${tid('community-member')}[data-role="owner"]`);
+
+    await ken.page.click(tid('nav-communities'));
+    await waitVisible(ken.page, tid('community-card'));
+    await ken.page.click(`${tid('community-card')} a`);
+    await waitForHash(ken.page, hash);
+    await waitVisible(ken.page, tid('chat-read-only'));
+    expect(await ken.page.locator(`${tid('community-channel')} textarea`).isDisabled()).toBe(true);
+    // Give the watch a moment to register, then Ada posts: Ken reads it live.
+    await ken.page.waitForTimeout(300);
+    await ada.page.fill(`${tid('community-channel')} textarea`, 'Welcome, everyone!');
+    await ada.page.click(`${tid('community-channel')} ${tid('send-message')}`);
+    await waitForText(ken.page, `${tid('community-channel')} ${tid('message-body')}`, 'Welcome, everyone!');
+
+    await ken.page.click(tid('join-community'));
+    await waitForText(ada.page, tid('community-member-count'), '👥 2 members');
+    await ken.page.locator(tid('chat-read-only')).waitFor({ state: 'detached', timeout: WAIT_MS });
+    await ken.page.fill(`${tid('community-channel')} textarea`, 'よろしくお願いします');
+    await ken.page.click(`${tid('community-channel')} ${tid('send-message')}`);
+    await ada.page.waitForFunction(
+      () => Array.from(document.querySelectorAll('[data-testid="message-body"]')).some((el) => el.textContent === 'よろしくお願いします'),
+      null,
+      { timeout: WAIT_MS },
+    );
+    await screenshot(ada.page, 'communities-01-owner-desktop');
+    await screenshot(ken.page, 'communities-02-member-phone');
+    expect(ada.pageErrors).toEqual([]);
+    expect(ken.pageErrors).toEqual([]);
+  });
+});
