@@ -13,14 +13,15 @@ interface Item {
   also?: RouteName[];
 }
 
+// Matches comes second: on a phone the list scrolls sideways, and its unread badge must stay in view.
 const ITEMS: Item[] = [
   { route: 'feed', key: 'nav.feed', also: ['card'] },
+  { route: 'matches', key: 'nav.matches', also: ['chat'] },
   { route: 'meetups', key: 'nav.meetups', also: ['meetup'] },
   { route: 'rooms', key: 'nav.rooms', also: ['room'] },
   { route: 'communities', key: 'nav.communities', also: ['community'] },
   { route: 'myCards', key: 'nav.myCards' },
   { route: 'interested', key: 'nav.interested' },
-  { route: 'matches', key: 'nav.matches', also: ['chat'] },
 ];
 
 /** The main navigation, with the unread and new-match badges on "Matches". */
