@@ -139,3 +139,17 @@ export async function screenshot(page: Page, name: string, { fullPage = true }: 
   await page.screenshot({ path: file, fullPage, animations: 'disabled' });
   return file;
 }
+
+/** A `datetime-local` value `days` from now at `hour`:00, in the browser's own time zone. */
+export function localInput(page: Page, days: number, hour: number): Promise<string> {
+  return page.evaluate(
+    ([d, h]) => {
+      const at = new Date();
+      at.setDate(at.getDate() + d);
+      at.setHours(h, 0, 0, 0);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+    },
+    [days, hour] as const,
+  );
+}

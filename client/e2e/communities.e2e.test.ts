@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
-import { DESKTOP, PHONE, WAIT_MS, launchBrowser, openPage, screenshot, tid, waitForConnection, waitForHash, waitForText, waitVisible, type TestPage } from './browser.js';
+import { DESKTOP, PHONE, WAIT_MS, launchBrowser, localInput, openPage, screenshot, tid, waitForConnection, waitForHash, waitForText, waitVisible, type TestPage } from './browser.js';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -74,6 +74,22 @@ describe('communities: create, read the channel before joining, join, post', () 
     await ken.page.click(`${tid('community-channel')} ${tid('send-message')}`);
     await ada.page.waitForFunction(
       () => Array.from(document.querySelectorAll('[data-testid="message-body"]')).some((el) => el.textContent === 'よろしくお願いします'),
+      null,
+      { timeout: WAIT_MS },
+    );
+    // A member holds a meetup in the community: it opens, and the community's feed lists it.
+    await ada.page.click(tid('community-host-meetup'));
+    await waitVisible(ada.page, tid('meetup-form'));
+    await ada.page.fill('input[name="title"]', 'Rust もくもく会');
+    await ada.page.fill('input[name="startsAt"]', await localInput(ada.page, 2, 19));
+    await ada.page.fill('input[name="endsAt"]', await localInput(ada.page, 2, 21));
+    await ada.page.fill('input[name="venue"]', 'Shibuya');
+    await ada.page.fill('input[name="capacity"]', '8');
+    await ada.page.click(tid('meetup-submit'));
+    await ada.page.waitForFunction(() => /^#\/meetups\/[0-9a-f-]{36}/.test(location.hash), null, { timeout: WAIT_MS });
+    await ada.page.goBack();
+    await ada.page.waitForFunction(
+      () => document.querySelector('[data-testid="community-feed"] [data-testid="meetup-card"]')?.textContent?.includes('Rust もくもく会'),
       null,
       { timeout: WAIT_MS },
     );

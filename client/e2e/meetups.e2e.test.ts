@@ -16,6 +16,7 @@ import {
   PHONE,
   WAIT_MS,
   launchBrowser,
+  localInput,
   openPage,
   screenshot,
   tid,
@@ -67,19 +68,6 @@ async function waitForAttr(page: Page, selector: string, name: string, value: st
   }
 }
 
-/** A `datetime-local` value `days` from now at `hour`:00, in the browser's own time zone. */
-function localInput(page: Page, days: number, hour: number): Promise<string> {
-  return page.evaluate(
-    ([d, h]) => {
-      const at = new Date();
-      at.setDate(at.getDate() + d);
-      at.setHours(h, 0, 0, 0);
-      const pad = (n: number) => String(n).padStart(2, '0');
-      return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
-    },
-    [days, hour] as const,
-  );
-}
 
 describe('meetups: host, RSVP, waitlist, promotion live with a toast and a notification', () => {
   let srv: TestServer;

@@ -93,6 +93,7 @@ export const MeetupQuery = z
     /** `upcoming` (default), `week` (starting in the next 7 days), or `past` (archive, newest first). */
     range: z.enum(['upcoming', 'week', 'past']).default('upcoming'),
     tag: Tag.optional(),
+    /** Meetups held in this community (with `tag` too: those, or any carrying the tag). */
     communityId: Id.optional(),
     cursor: z.string().max(200).optional(),
     limit: queryInt(1, 50, 20),

@@ -3,12 +3,13 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { errorMessage, useT } from '../../i18n.js';
 import { showNotice } from '../../notices.js';
-import { href } from '../../router.js';
+import { href, navigate } from '../../router.js';
 import { on, onConnected } from '../../socket.js';
 import { ConfirmButton } from '../../ui/confirm-button.js';
 import { UserLine } from '../../ui/user-line.js';
 import { GroupChat } from '../matches/group-chat.js';
 import { MeetupCard, withCounts } from '../meetups/meetup-card.js';
+import { MeetupForm } from '../meetups/meetup-form.js';
 import { MembershipButton } from './communities-list.js';
 
 type Load = { status: 'loading' } | { status: 'error'; error: ErrorBody } | { status: 'ready'; community: Community };
@@ -64,13 +65,29 @@ function MemberRow({ member, community, meId, onChanged }: { member: CommunityMe
   );
 }
 
-/** Cards, open rooms and upcoming meetups carrying the community's tag, each linking to its screen. */
-function TagFeed({ feed, tag, meId }: { feed: CommunityFeed; tag: string; meId: string }) {
+/**
+ * Cards, open rooms and upcoming meetups carrying the community's tag (and meetups held in it),
+ * each linking to its screen. Members can hold a meetup in the community from here.
+ */
+function TagFeed({ feed, tag, meId, communityId, member }: { feed: CommunityFeed; tag: string; meId: string; communityId: string; member: boolean }) {
   const t = useT();
+  const [hosting, setHosting] = useState(false);
   return (
     <section class="card community-feed" data-testid="community-feed">
       <h2 class="section-title">{t('community.feed', { tag })}</h2>
       <h3 class="subsection-title">{t('community.feed.meetups')}</h3>
+      {member &&
+        (hosting ? (
+          <MeetupForm
+            communityId={communityId}
+            onCancel={() => setHosting(false)}
+            onDone={(m) => navigate('meetup', { params: { id: m.id } })}
+          />
+        ) : (
+          <button type="button" class="button button--small" data-testid="community-host-meetup" onClick={() => setHosting(true)}>
+            {t('meetups.create')}
+          </button>
+        ))}
       {feed.meetups.length === 0 ? (
         <p class="muted small">{t('community.feed.empty')}</p>
       ) : (
@@ -226,7 +243,7 @@ export function CommunityView({ me, id }: { me: Me; id: string }) {
         </ul>
       </section>
 
-      {feed && <TagFeed feed={feed} tag={community.tag} meId={me.id} />}
+      {feed && <TagFeed feed={feed} tag={community.tag} meId={me.id} communityId={community.id} member={member} />}
     </div>
   );
 }

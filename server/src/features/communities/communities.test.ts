@@ -101,9 +101,20 @@ describe('communities', () => {
     await postCard(owner, { tags: ['unrelated'] });
     const room = (await owner.call({ method: 'POST', url: '/api/rooms', payload: { title: 'tagged room', tag } })).body.data;
     const meetup = await createMeetup(owner, { tags: [tag] });
+    // A meetup held in the community shows up even without the tag; holding one needs membership.
+    const held = await createMeetup(owner, { tags: [], communityId: c.id, startsAt: new Date(Date.now() + 72 * 3_600_000).toISOString(), endsAt: new Date(Date.now() + 73 * 3_600_000).toISOString() });
+    const outsider = await user(srv);
+    const refused = await outsider.call({
+      method: 'POST',
+      url: '/api/meetups',
+      payload: { title: 'x', startsAt: new Date(Date.now() + 7_200_000).toISOString(), endsAt: new Date(Date.now() + 10_800_000).toISOString(), venue: 'v', capacity: 2, communityId: c.id },
+    });
+    expect(refused.status).toBe(403);
     const feed = (await owner.call({ method: 'GET', url: `/api/communities/${c.id}/feed` })).body.data;
     expect(feed.cards.map((x: { id: string }) => x.id)).toEqual([card.id]);
     expect(feed.rooms.map((x: { id: string }) => x.id)).toEqual([room.id]);
-    expect(feed.meetups.map((x: { id: string }) => x.id)).toEqual([meetup.id]);
+    expect(feed.meetups.map((x: { id: string }) => x.id)).toEqual([meetup.id, held.id]);
+    const filtered = (await owner.call({ method: 'GET', url: `/api/meetups?communityId=${c.id}` })).body.data.items;
+    expect(filtered.map((x: { id: string }) => x.id)).toEqual([held.id]);
   });
 });

@@ -181,7 +181,7 @@ export function registerCommunities(
     const [cards, lobby, meetups] = await Promise.all([
       deps.cards.feed(principal.userId, { sort: 'new', tag: c.tag, limit: 20 }),
       deps.rooms.lobby(),
-      deps.meetups.list(principal.userId, { range: 'upcoming', tag: c.tag, limit: 20 }),
+      deps.meetups.list(principal.userId, { range: 'upcoming', tag: c.tag, communityId: c.id, limit: 20 }),
     ]);
     return { cards: cards.items, rooms: lobby.filter((r) => r.tag === c.tag), meetups: meetups.items };
   });

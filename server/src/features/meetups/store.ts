@@ -158,6 +158,17 @@ export function meetupStore(db: Db, chat: ChatStore) {
         });
       }
       const id = await db.tx(async (q) => {
+        if (input.communityId) {
+          const { rows: member } = await q.query(
+            'SELECT 1 FROM community_members WHERE community_id = $1 AND user_id = $2',
+            [input.communityId, organizerId],
+          );
+          if (!member[0]) {
+            throw new AppError(ErrorCode.FORBIDDEN, 'Join the community to hold a meetup in it', {
+              details: [{ path: 'communityId', message: 'not a member of that community' }],
+            });
+          }
+        }
         const conversationId = await chat.create(q, 'meetup', [organizerId]);
         const { rows } = await q.query<{ id: string }>(
           `INSERT INTO meetups (organizer_id, title, description, starts_at, ends_at, venue, online_url, capacity, tags, community_id, conversation_id)
@@ -177,8 +188,11 @@ export function meetupStore(db: Db, chat: ChatStore) {
       const past = query.range === 'past';
       where.push(past ? 'm.ends_at < now()' : 'm.ends_at >= now()');
       if (query.range === 'week') where.push(`m.starts_at < now() + interval '7 days'`);
-      if (query.tag) where.push(`m.tags @> ARRAY[${add(query.tag)}]::text[]`);
-      if (query.communityId) where.push(`m.community_id = ${add(query.communityId)}::uuid`);
+      // With both, a community's page shows its own meetups and any carrying its tag.
+      if (query.tag && query.communityId) {
+        where.push(`(m.tags @> ARRAY[${add(query.tag)}]::text[] OR m.community_id = ${add(query.communityId)}::uuid)`);
+      } else if (query.tag) where.push(`m.tags @> ARRAY[${add(query.tag)}]::text[]`);
+      else if (query.communityId) where.push(`m.community_id = ${add(query.communityId)}::uuid`);
       if (query.cursor) {
         let c: [string, string];
         try {
