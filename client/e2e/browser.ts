@@ -153,3 +153,19 @@ export function localInput(page: Page, days: number, hour: number): Promise<stri
     [days, hour] as const,
   );
 }
+
+/** The password every e2e user signs up with. */
+export const E2E_PASSWORD = 'correct-horse-battery';
+
+/** Signs up through the real form from the sign-in screen, landing on the feed with a live connection. */
+export async function signUpThroughUi(page: Page, url: string, handle: string, name: string, password = E2E_PASSWORD): Promise<void> {
+  await page.goto(url);
+  await waitForHash(page, '#/signin');
+  await page.click(tid('goto-signup'));
+  await page.fill('input[name="handle"]', handle);
+  await page.fill('input[name="displayName"]', name);
+  await page.fill('input[name="password"]', password);
+  await page.click(tid('signup-submit'));
+  await waitForHash(page, '#/feed');
+  await waitForConnection(page, 'connected');
+}

@@ -6,21 +6,26 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
-import { DESKTOP, PHONE, WAIT_MS, launchBrowser, localInput, openPage, screenshot, tid, waitForConnection, waitForHash, waitForText, waitVisible, type TestPage } from './browser.js';
+import {
+  DESKTOP,
+  launchBrowser,
+  localInput,
+  openPage,
+  PHONE,
+  screenshot,
+  signUpThroughUi,
+  tid,
+  WAIT_MS,
+  waitForHash,
+  waitForText,
+  waitVisible,
+  type TestPage,
+} from './browser.js';
 
-const PASSWORD = 'correct-horse-battery';
 
 async function signUp(tab: TestPage, url: string, handle: string, name: string): Promise<void> {
   const page = tab.page;
-  await page.goto(url);
-  await waitForHash(page, '#/signin');
-  await page.click(tid('goto-signup'));
-  await page.fill('input[name="handle"]', handle);
-  await page.fill('input[name="displayName"]', name);
-  await page.fill('input[name="password"]', PASSWORD);
-  await page.click(tid('signup-submit'));
-  await waitForHash(page, '#/feed');
-  await waitForConnection(page, 'connected');
+  await signUpThroughUi(page, url, handle, name);
 }
 
 describe('communities: create, read the channel before joining, join, post', () => {

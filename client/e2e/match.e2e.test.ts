@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
 import {
   DESKTOP,
-  PHONE,
-  WAIT_MS,
   launchBrowser,
   openPage,
+  PHONE,
   screenshot,
+  signUpThroughUi,
   tid,
+  WAIT_MS,
   waitForConnection,
   waitForHash,
   waitForText,
@@ -24,7 +25,6 @@ import {
   type TestPage,
 } from './browser.js';
 
-const PASSWORD = 'correct-horse-battery';
 
 interface Person {
   handle: string;
@@ -39,16 +39,8 @@ const messagesWith = (page: Page, text: string) => page.locator(tid('message'), 
 
 /** Signs up through the form and lands on the feed, connected. */
 async function signUp(p: Person, url: string): Promise<void> {
-  await p.page.goto(url);
-  await waitForHash(p.page, '#/signin');
-  await p.page.click(tid('goto-signup'));
-  await p.page.fill('input[name="handle"]', p.handle);
-  await p.page.fill('input[name="displayName"]', p.name);
-  await p.page.fill('input[name="password"]', PASSWORD);
-  await p.page.click(tid('signup-submit'));
-  await waitForHash(p.page, '#/feed');
+  await signUpThroughUi(p.page, url, p.handle, p.name);
   await waitVisible(p.page, tid('feed'));
-  await waitForConnection(p.page, 'connected');
 }
 
 /** Fills and submits the card form that is on screen. */

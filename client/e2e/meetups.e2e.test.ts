@@ -13,13 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
 import {
   DESKTOP,
-  PHONE,
-  WAIT_MS,
   launchBrowser,
   localInput,
   openPage,
+  PHONE,
   screenshot,
+  signUpThroughUi,
   tid,
+  WAIT_MS,
   waitForConnection,
   waitForHash,
   waitForText,
@@ -27,7 +28,6 @@ import {
   type TestPage,
 } from './browser.js';
 
-const PASSWORD = 'correct-horse-battery';
 
 interface Person {
   handle: string;
@@ -43,15 +43,7 @@ async function newPerson(browser: Browser, handle: string, name: string, opts: {
 
 /** Signs up through the form and lands on the feed, connected. */
 async function signUp(p: Person, url: string): Promise<void> {
-  await p.page.goto(url);
-  await waitForHash(p.page, '#/signin');
-  await p.page.click(tid('goto-signup'));
-  await p.page.fill('input[name="handle"]', p.handle);
-  await p.page.fill('input[name="displayName"]', p.name);
-  await p.page.fill('input[name="password"]', PASSWORD);
-  await p.page.click(tid('signup-submit'));
-  await waitForHash(p.page, '#/feed');
-  await waitForConnection(p.page, 'connected');
+  await signUpThroughUi(p.page, url, p.handle, p.name);
 }
 
 /** Waits until an attribute of the first match of `selector` equals `value`. */

@@ -16,13 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
 import {
   DESKTOP,
-  PHONE,
-  WAIT_MS,
   launchBrowser,
   openPage,
+  PHONE,
   screenshot,
+  signUpThroughUi,
   tid,
-  waitForConnection,
+  WAIT_MS,
   waitForHash,
   waitForText,
   waitVisible,
@@ -36,7 +36,6 @@ declare global {
   }
 }
 
-const PASSWORD = 'correct-horse-battery';
 /** Bytes of audio that count as "flowing" (Opus sends several kB a second). */
 const FLOWING_BYTES = 1500;
 /** How long muted audio is watched for a single byte, in ms. */
@@ -64,15 +63,7 @@ async function newPerson(browser: Browser, handle: string, name: string, opts: {
 
 /** Signs up through the form and lands on the feed, connected. */
 async function signUp(p: Person, url: string): Promise<void> {
-  await p.page.goto(url);
-  await waitForHash(p.page, '#/signin');
-  await p.page.click(tid('goto-signup'));
-  await p.page.fill('input[name="handle"]', p.handle);
-  await p.page.fill('input[name="displayName"]', p.name);
-  await p.page.fill('input[name="password"]', PASSWORD);
-  await p.page.click(tid('signup-submit'));
-  await waitForHash(p.page, '#/feed');
-  await waitForConnection(p.page, 'connected');
+  await signUpThroughUi(p.page, url, p.handle, p.name);
   p.id = await p.page.evaluate(async () => ((await (await fetch('/api/me')).json()) as { data: { id: string } }).data.id);
 }
 
