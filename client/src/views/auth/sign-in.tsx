@@ -1,12 +1,12 @@
 import { SignInBody } from '@hackmeshi/shared';
-import { useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { useT } from '../../i18n.js';
 import { href, navigate } from '../../router.js';
 import { signedIn } from '../../session.js';
 import { describedBy, Field } from '../../ui/field.js';
 import { FormErrorLine } from '../../ui/form-error.js';
-import { fieldErrorsFrom, tr, type FieldErrors, type FormError, type Msg } from '../../ui/form.js';
+import type { Msg } from '../../ui/form.js';
+import { useSchemaForm } from '../../ui/use-schema-form.js';
 
 type SignInField = 'handle' | 'password';
 
@@ -18,39 +18,16 @@ const rules: Record<SignInField, Msg> = {
 /** Sign in with handle and password. A wrong pair gets one message that does not say which was wrong. */
 export function SignInView() {
   const t = useT();
-  const [values, setValues] = useState<Record<SignInField, string>>({ handle: '', password: '' });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors<SignInField>>({});
-  const [formError, setFormError] = useState<FormError>(null);
-  const [busy, setBusy] = useState(false);
-
-  const set = (field: SignInField) => (e: Event) => {
-    const value = (e.currentTarget as HTMLInputElement).value;
-    setValues((v) => ({ ...v, [field]: value }));
-    if (fieldErrors[field]) setFieldErrors((errs) => ({ ...errs, [field]: undefined }));
-  };
-
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    const parsed = SignInBody.safeParse(values);
-    if (!parsed.success) {
-      setFieldErrors(fieldErrorsFrom(parsed.error.issues, rules));
-      setFormError({ kind: 'fields' });
-      return;
-    }
-    setBusy(true);
-    const res = await api('signIn', parsed.data);
-    setBusy(false);
-    if (res.ok) {
-      signedIn(res.data);
+  const { values, set, onSubmit, busy, formError, err } = useSchemaForm({
+    schema: SignInBody,
+    rules,
+    initial: { handle: '', password: '' },
+    submit: (data) => api('signIn', data),
+    onDone: (me) => {
+      signedIn(me);
       navigate('feed', { replace: true });
-      return;
-    }
-    if (res.error.code === 'INVALID_PAYLOAD') setFieldErrors(fieldErrorsFrom(res.error.details, rules));
-    setFormError({ kind: 'server', error: res.error });
-  };
-
-  const err = (f: SignInField) => tr(t, fieldErrors[f]);
+    },
+  });
 
   return (
     <section class="card auth">

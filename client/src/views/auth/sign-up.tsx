@@ -1,12 +1,12 @@
 import { PASSWORD_MIN_LENGTH, SignUpBody } from '@hackmeshi/shared';
-import { useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { useT } from '../../i18n.js';
 import { href, navigate } from '../../router.js';
 import { signedIn } from '../../session.js';
 import { describedBy, Field } from '../../ui/field.js';
 import { FormErrorLine } from '../../ui/form-error.js';
-import { fieldErrorsFrom, tr, type FieldErrors, type FormError, type Msg } from '../../ui/form.js';
+import type { Msg } from '../../ui/form.js';
+import { useSchemaForm } from '../../ui/use-schema-form.js';
 
 type SignUpField = 'handle' | 'displayName' | 'password';
 
@@ -20,44 +20,17 @@ const rules: Record<SignUpField, Msg> = {
 /** Create an account. The same schema as the server's validates the form before it is sent. */
 export function SignUpView() {
   const t = useT();
-  const [values, setValues] = useState<Record<SignUpField, string>>({ handle: '', displayName: '', password: '' });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors<SignUpField>>({});
-  const [formError, setFormError] = useState<FormError>(null);
-  const [busy, setBusy] = useState(false);
-
-  const set = (field: SignUpField) => (e: Event) => {
-    const value = (e.currentTarget as HTMLInputElement).value;
-    setValues((v) => ({ ...v, [field]: value }));
-    if (fieldErrors[field]) setFieldErrors((errs) => ({ ...errs, [field]: undefined }));
-  };
-
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    if (busy) return;
-    const parsed = SignUpBody.safeParse(values);
-    if (!parsed.success) {
-      setFieldErrors(fieldErrorsFrom(parsed.error.issues, rules));
-      setFormError({ kind: 'fields' });
-      return;
-    }
-    setBusy(true);
-    const res = await api('signUp', parsed.data);
-    setBusy(false);
-    if (res.ok) {
-      signedIn(res.data);
+  const { values, set, onSubmit, busy, formError, err, hint } = useSchemaForm({
+    schema: SignUpBody,
+    rules,
+    initial: { handle: '', displayName: '', password: '' },
+    submit: (data) => api('signUp', data),
+    onDone: (me) => {
+      signedIn(me);
       navigate('feed', { replace: true });
-      return;
-    }
-    if (res.error.code === 'INVALID_PAYLOAD') {
-      setFieldErrors(fieldErrorsFrom(res.error.details, rules));
-    } else if (res.error.code === 'HANDLE_TAKEN') {
-      setFieldErrors({ handle: { key: 'error.HANDLE_TAKEN' } });
-    }
-    setFormError({ kind: 'server', error: res.error });
-  };
-
-  const err = (f: SignUpField) => tr(t, fieldErrors[f]);
-  const hint = (f: SignUpField) => tr(t, rules[f]);
+    },
+    fieldsFor: (error) => (error.code === 'HANDLE_TAKEN' ? { handle: { key: 'error.HANDLE_TAKEN' } } : undefined),
+  });
 
   return (
     <section class="card auth">

@@ -42,8 +42,9 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   sockets.onConnection((socket) => {
     socket.on('disconnect', () => {
       // Only this user's last socket on this node ends their typing here; others keep theirs.
-      const stillHere = [...io.of('/').sockets.values()].some((s) => s.data.userId === socket.data.userId);
-      if (!stillHere) typing.clearUser(socket.data.userId);
+      // The socket has already left its rooms, so the user room counts the ones still here.
+      const stillHere = io.of('/').adapter.rooms.get(rooms.user(socket.data.userId))?.size ?? 0;
+      if (stillHere === 0) typing.clearUser(socket.data.userId);
     });
   });
 

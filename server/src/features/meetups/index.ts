@@ -83,7 +83,7 @@ export function registerMeetups(ctx: AppContext, deps: { chat: ChatService; noti
   http.route('attendees', { auth: true }, ({ params, principal }) => store.attendees(principal.userId, params.id));
 
   http.route('announce', { auth: true }, async ({ params, body, principal }) => {
-    const m = await store.lock(params.id);
+    const m = await store.get(params.id);
     if (m.organizer_id !== principal.userId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the organizer can do that');
     const { message } = await chat.store.send({
       conversationId: m.conversation_id,

@@ -1,4 +1,5 @@
-import { ErrorCode, type Meetup, type MyRsvp } from '@hackmeshi/shared';
+import { ErrorCode, type Meetup, type MyRsvp, type UpdateMeetupBody } from '@hackmeshi/shared';
+import type { z } from 'zod';
 import type { Db, Queryable } from '../../infra/db.js';
 import { AppError } from '../../infra/errors.js';
 import { summaryColumns, toSummary } from '../accounts/store.js';
@@ -138,6 +139,13 @@ export function meetupStore(db: Db, chat: ChatStore) {
     if (m.organizer_id !== userId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the organizer can do that');
   }
 
+  /** A meetup's row, read without a lock (for checks outside any transaction). */
+  async function get(id: string): Promise<MeetupRow> {
+    const { rows } = await db.query<MeetupRow>('SELECT * FROM meetups WHERE id = $1', [id]);
+    if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, 'No such meetup');
+    return rows[0];
+  }
+
   async function view(viewerId: string, id: string): Promise<Meetup> {
     const { rows } = await db.query<ViewRow>(`${VIEW} WHERE m.id = $2`, [viewerId, id]);
     if (!rows[0]) throw new AppError(ErrorCode.NOT_FOUND, 'No such meetup');
@@ -146,7 +154,8 @@ export function meetupStore(db: Db, chat: ChatStore) {
 
   return {
     view,
-    lock: (id: string) => lock(db, id),
+
+    get,
 
     async create(organizerId: string, input: {
       title: string; description: string; startsAt: string; endsAt: string; venue: string | null;
@@ -216,14 +225,14 @@ export function meetupStore(db: Db, chat: ChatStore) {
     },
 
     /** Organizer edit. Returns whether time or place changed, and who signed up (to notify). */
-    async update(userId: string, id: string, patch: Record<string, unknown>) {
+    async update(userId: string, id: string, patch: z.output<typeof UpdateMeetupBody>) {
       return db.tx(async (q) => {
         const m = await lock(q, id);
         assertOrganizer(m, userId);
         assertOpen(m);
         const next = {
-          startsAt: (patch.startsAt as string | undefined) ?? iso(m.starts_at),
-          endsAt: (patch.endsAt as string | undefined) ?? iso(m.ends_at),
+          startsAt: patch.startsAt ?? iso(m.starts_at),
+          endsAt: patch.endsAt ?? iso(m.ends_at),
         };
         if (Date.parse(next.endsAt) <= Date.parse(next.startsAt)) {
           throw new AppError(ErrorCode.INVALID_PAYLOAD, 'It must end after it starts', { details: [{ path: 'endsAt', message: 'must end after it starts' }] });
@@ -231,10 +240,10 @@ export function meetupStore(db: Db, chat: ChatStore) {
         if (patch.startsAt !== undefined && Date.parse(next.startsAt) <= Date.now()) {
           throw new AppError(ErrorCode.INVALID_PAYLOAD, 'The start time is in the past', { details: [{ path: 'startsAt', message: 'must be in the future' }] });
         }
-        const venue = patch.venue !== undefined ? (patch.venue as string | null) : m.venue;
-        const onlineUrl = patch.onlineUrl !== undefined ? (patch.onlineUrl as string | null) : m.online_url;
+        const venue = patch.venue !== undefined ? patch.venue : m.venue;
+        const onlineUrl = patch.onlineUrl !== undefined ? patch.onlineUrl : m.online_url;
         if (!venue && !onlineUrl) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'Give a venue or an online link', { details: [{ path: 'venue', message: 'give a venue or an online link' }] });
-        const capacity = (patch.capacity as number | undefined) ?? m.capacity;
+        const capacity = patch.capacity ?? m.capacity;
         const { rows: att } = await q.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM meetup_rsvps WHERE meetup_id = $1 AND status = 'attending'",
           [id],
@@ -247,8 +256,8 @@ export function meetupStore(db: Db, chat: ChatStore) {
                   capacity = $8, tags = $9, updated_at = now(),
                   reminder_sent_at = CASE WHEN $4::timestamptz <> starts_at THEN NULL ELSE reminder_sent_at END
             WHERE id = $1`,
-          [id, (patch.title as string) ?? m.title, (patch.description as string) ?? m.description, next.startsAt, next.endsAt,
-            venue, onlineUrl, capacity, (patch.tags as string[]) ?? m.tags],
+          [id, patch.title ?? m.title, patch.description ?? m.description, next.startsAt, next.endsAt,
+            venue, onlineUrl, capacity, patch.tags ?? m.tags],
         );
         const moved =
           Date.parse(next.startsAt) !== new Date(m.starts_at).getTime() ||
@@ -282,12 +291,13 @@ export function meetupStore(db: Db, chat: ChatStore) {
           'SELECT status FROM meetup_rsvps WHERE meetup_id = $1 AND user_id = $2',
           [id, userId],
         );
-        if (!mine[0]) {
+        let status = mine[0]?.status;
+        if (!status) {
           const { rows } = await q.query<{ n: number }>(
             "SELECT count(*)::int AS n FROM meetup_rsvps WHERE meetup_id = $1 AND status = 'attending'",
             [id],
           );
-          const status = rows[0]!.n < m.capacity ? 'attending' : 'waitlisted';
+          status = rows[0]!.n < m.capacity ? 'attending' : 'waitlisted';
           await q.query('INSERT INTO meetup_rsvps (meetup_id, user_id, status) VALUES ($1, $2, $3)', [id, userId, status]);
           // Attendees post in the event chat; the waitlist may read it.
           await q.query(
@@ -295,8 +305,6 @@ export function meetupStore(db: Db, chat: ChatStore) {
             [m.conversation_id, userId, status === 'attending'],
           );
         }
-        const status = mine[0]?.status ?? (await q.query<{ status: 'attending' | 'waitlisted' }>(
-          'SELECT status FROM meetup_rsvps WHERE meetup_id = $1 AND user_id = $2', [id, userId])).rows[0]!.status;
         const position = status === 'waitlisted' ? (await waitlist(q, id)).find((w) => w.userId === userId)!.position : null;
         return { meetup: m, rsvp: { status, position } };
       });
@@ -343,8 +351,7 @@ export function meetupStore(db: Db, chat: ChatStore) {
     },
 
     async checkIn(actorId: string, id: string, userId: string, attended: boolean) {
-      const m = await lock(db, id);
-      assertOrganizer(m, actorId);
+      assertOrganizer(await get(id), actorId);
       const { rows } = await db.query(
         `UPDATE meetup_rsvps SET checked_in_at = CASE WHEN $3 THEN COALESCE(checked_in_at, now()) END
           WHERE meetup_id = $1 AND user_id = $2 AND status = 'attending' RETURNING user_id`,
