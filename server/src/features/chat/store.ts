@@ -1,6 +1,7 @@
 import { ErrorCode, type HistoryResult, type Message, type ReadState, type SyncResult } from '@hackmeshi/shared';
 import type { Db, Queryable } from '../../infra/db.js';
-import { AppError } from '../../infra/errors.js';
+import { AppError, toAppError } from '../../infra/errors.js';
+import { GroupCommit, type Outcome } from './batcher.js';
 
 interface MessageRow {
   id: string;
@@ -52,11 +53,43 @@ const notFound = () => new AppError(ErrorCode.NOT_FOUND, 'No such conversation')
 /** Most messages one sync answer carries; the client asks again while `hasMore`. */
 const SYNC_PAGE = 200;
 
+/** A message to store. */
+export interface SendInput {
+  conversationId: string;
+  senderId: string;
+  nonce: string;
+  body: string;
+}
+
+/** The stored message; `created: false` when the nonce had been used already (a retry). */
+export interface SendResult {
+  message: Message;
+  created: boolean;
+}
+
+/** How `send` commits. */
+export interface ChatStoreOptions {
+  /**
+   * Group commit: how long a message waits to share its transaction with others, in ms (see
+   * CHAT_BATCH_MAX_WAIT_MS). 0 or unset: every message commits in its own transaction.
+   */
+  batchMaxWaitMs?: number;
+  /** Most messages in one transaction. Default 256. */
+  batchMax?: number;
+  /**
+   * Batches that may commit at once, each for its own set of conversations (a conversation
+   * always uses the same lane, so its messages keep their order). Default 1.
+   */
+  batchLanes?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * SQL of the one chat mechanism. Every conversation (match, room, meetup, community) goes
  * through here: membership, ordered idempotent posting, edits, tombstones, catch-up and reads.
  */
-export function chatStore(db: Db) {
+export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
   /**
    * The caller's standing in an open conversation. Members get their rights; in a public-read
    * conversation anyone else may read (`member: false`); otherwise NOT_FOUND, so outsiders learn
@@ -122,6 +155,166 @@ export function chatStore(db: Db) {
     });
   }
 
+  /** One message in its own transaction: the path without group commit, and the fallback. */
+  function sendOne(input: SendInput): Promise<SendResult> {
+    return db.tx(async (q) => {
+      const m = await membership(q, input.conversationId, input.senderId, true);
+      if (!m.can_post) throw new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation');
+      const { rows: existing } = await q.query<MessageRow>(
+        'SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND nonce = $3',
+        [input.conversationId, input.senderId, input.nonce],
+      );
+      if (existing[0]) return { message: toMessage(existing[0]), created: false };
+      const { rows: counters } = await q.query<{ last_seq: number; rev: number }>(
+        `UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, last_activity_at = now()
+          WHERE id = $1 RETURNING last_seq, rev`,
+        [input.conversationId],
+      );
+      const { last_seq: seq, rev } = counters[0]!;
+      const { rows } = await q.query<MessageRow>(
+        `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [input.conversationId, seq, rev, input.senderId, input.nonce, input.body],
+      );
+      await q.query(
+        'UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2',
+        [input.conversationId, input.senderId, seq],
+      );
+      return { message: toMessage(rows[0]!), created: true };
+    });
+  }
+
+  /**
+   * Many messages in one transaction, each judged as `sendOne` would judge it, in arrival order.
+   * Refusals the checks can foresee (not a member, closed, may not post) are decided before any
+   * write, so they fail only their own message. An error the checks did not foresee rolls the
+   * batch back and its messages are retried one by one, so a bad one fails alone; a lost database
+   * fails them all, with the retryable error.
+   */
+  async function sendMany(items: SendInput[]): Promise<Outcome<SendResult>[]> {
+    try {
+      return await db.tx((q) => sendManyIn(q, items));
+    } catch (err) {
+      if (toAppError(err).code !== ErrorCode.INTERNAL) throw err;
+      const outcomes: Outcome<SendResult>[] = [];
+      // In order, not at once: concurrent transactions could take the row lock out of order.
+      for (const item of items) {
+        outcomes.push(await sendOne(item).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })));
+      }
+      return outcomes;
+    }
+  }
+
+  async function sendManyIn(q: Queryable, batch: SendInput[]): Promise<Outcome<SendResult>[]> {
+    // Ids as the database prints them, so keys built from input and from rows agree.
+    const items = batch.map((i) => ({
+      ...i,
+      conversationId: i.conversationId.toLowerCase(),
+      senderId: i.senderId.toLowerCase(),
+      nonce: i.nonce.toLowerCase(),
+    }));
+    const outcomes: (Outcome<SendResult> | undefined)[] = items.map((i) =>
+      UUID.test(i.conversationId) && UUID.test(i.senderId) && UUID.test(i.nonce) ? undefined : { ok: false, error: notFound() },
+    );
+    const valid = items.filter((_, i) => !outcomes[i]);
+    const convIds = [...new Set(valid.map((i) => i.conversationId))].sort();
+    // Row locks in id order, so two batches sharing conversations (two nodes) cannot deadlock.
+    const { rows: convRows } = await q.query<{ id: string; last_seq: number; rev: number; public_read: boolean }>(
+      `SELECT id, last_seq, rev, public_read FROM conversations
+        WHERE id = ANY($1::uuid[]) AND closed_at IS NULL ORDER BY id FOR UPDATE`,
+      [convIds],
+    );
+    const convs = new Map(convRows.map((c) => [c.id, { ...c }]));
+    const pairs = uniqueBy(valid, (i) => `${i.conversationId}/${i.senderId}`);
+    const { rows: memberRows } = await q.query<{ conversation_id: string; user_id: string; can_post: boolean }>(
+      `SELECT m.conversation_id, m.user_id, m.can_post FROM conversation_members m
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k (c, u) ON m.conversation_id = k.c AND m.user_id = k.u`,
+      [pairs.map((i) => i.conversationId), pairs.map((i) => i.senderId)],
+    );
+    const canPost = new Map(memberRows.map((r) => [`${r.conversation_id}/${r.user_id}`, r.can_post]));
+    const keyOf = (i: SendInput) => `${i.conversationId}/${i.senderId}/${i.nonce}`;
+    const keys = uniqueBy(valid, keyOf);
+    const { rows: existingRows } = await q.query<MessageRow>(
+      `SELECT m.* FROM messages m
+         JOIN unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k (c, s, n)
+           ON m.conversation_id = k.c AND m.sender_id = k.s AND m.nonce = k.n`,
+      [keys.map((i) => i.conversationId), keys.map((i) => i.senderId), keys.map((i) => i.nonce)],
+    );
+    const existing = new Map(existingRows.map((r) => [`${r.conversation_id}/${r.sender_id}/${r.nonce}`, r]));
+
+    // Decide every message in arrival order: refuse, return the original, or take the next seq.
+    const fresh: { index: number; input: SendInput; seq: number; rev: number }[] = [];
+    const firstOfKey = new Map<string, number>(); // nonce key -> index into `fresh`
+    const repeats: { index: number; of: number }[] = [];
+    items.forEach((input, index) => {
+      if (outcomes[index]) return;
+      const c = convs.get(input.conversationId);
+      const post = canPost.get(`${input.conversationId}/${input.senderId}`);
+      if (!c || (post === undefined && !c.public_read)) return void (outcomes[index] = { ok: false, error: notFound() });
+      if (post === undefined) {
+        return void (outcomes[index] = { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'Join to take part in this conversation') });
+      }
+      if (!post) return void (outcomes[index] = { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation') });
+      const key = keyOf(input);
+      const stored = existing.get(key);
+      if (stored) return void (outcomes[index] = { ok: true, value: { message: toMessage(stored), created: false } });
+      const earlier = firstOfKey.get(key);
+      if (earlier !== undefined) return void repeats.push({ index, of: earlier });
+      c.last_seq += 1;
+      c.rev += 1;
+      firstOfKey.set(key, fresh.length);
+      fresh.push({ index, input, seq: c.last_seq, rev: c.rev });
+    });
+
+    if (fresh.length > 0) {
+      const col = <T>(f: (x: (typeof fresh)[number]) => T) => fresh.map(f);
+      const { rows: inserted } = await q.query<MessageRow>(
+        `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::uuid[], $6::text[])
+         RETURNING *`,
+        [
+          col((f) => f.input.conversationId),
+          col((f) => f.seq),
+          col((f) => f.rev),
+          col((f) => f.input.senderId),
+          col((f) => f.input.nonce),
+          col((f) => f.input.body),
+        ],
+      );
+      const bySeq = new Map(inserted.map((r) => [`${r.conversation_id}/${r.seq}`, r]));
+      const messages = fresh.map((f) => toMessage(bySeq.get(`${f.input.conversationId}/${f.seq}`)!));
+      fresh.forEach((f, i) => (outcomes[f.index] = { ok: true, value: { message: messages[i]!, created: true } }));
+      for (const r of repeats) outcomes[r.index] = { ok: true, value: { message: messages[r.of]!, created: false } };
+
+      const touched = [...new Set(fresh.map((f) => f.input.conversationId))].map((id) => convs.get(id)!);
+      await q.query(
+        `UPDATE conversations c SET last_seq = v.last_seq, rev = v.rev, last_activity_at = now()
+           FROM unnest($1::uuid[], $2::int[], $3::int[]) AS v (id, last_seq, rev) WHERE c.id = v.id`,
+        [touched.map((c) => c.id), touched.map((c) => c.last_seq), touched.map((c) => c.rev)],
+      );
+      // Each sender has read up to their newest message of the batch (later ones overwrite).
+      const readUpTo = new Map(fresh.map((f) => [`${f.input.conversationId}/${f.input.senderId}`, f]));
+      const reads = [...readUpTo.values()];
+      await q.query(
+        `UPDATE conversation_members m SET last_read_seq = v.seq
+           FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS v (c, u, seq)
+          WHERE m.conversation_id = v.c AND m.user_id = v.u`,
+        [reads.map((f) => f.input.conversationId), reads.map((f) => f.input.senderId), reads.map((f) => f.seq)],
+      );
+    }
+    return outcomes.map((o) => o ?? { ok: false, error: new Error('message left undecided') });
+  }
+
+  const batchMaxWaitMs = opts.batchMaxWaitMs ?? 0;
+  const batcher =
+    batchMaxWaitMs > 0
+      ? new GroupCommit(sendMany, (i: SendInput) => i.conversationId, {
+          maxWaitMs: batchMaxWaitMs,
+          maxBatch: opts.batchMax ?? 256,
+          lanes: opts.batchLanes ?? 1,
+        })
+      : null;
+
   return {
     membership: (conversationId: string, userId: string) => membership(db, conversationId, userId),
     /** Read access: members, or anyone for a public-read conversation. */
@@ -153,36 +346,13 @@ export function chatStore(db: Db) {
     },
 
     /**
-     * Stores a message with the next seq, in one transaction, idempotently on
-     * (conversation, sender, nonce): a retry returns the original with `created: false`.
-     * Sending also marks the conversation read up to the new message for the sender.
+     * Stores a message with the next seq, idempotently on (conversation, sender, nonce): a retry
+     * returns the original with `created: false`. Sending also marks the conversation read up to
+     * the new message for the sender. Resolves only after the commit. With group commit on, the
+     * message shares its transaction with others sent at about the same time.
      */
-    async send(input: { conversationId: string; senderId: string; nonce: string; body: string }) {
-      return db.tx(async (q) => {
-        const m = await membership(q, input.conversationId, input.senderId, true);
-        if (!m.can_post) throw new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation');
-        const { rows: existing } = await q.query<MessageRow>(
-          'SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND nonce = $3',
-          [input.conversationId, input.senderId, input.nonce],
-        );
-        if (existing[0]) return { message: toMessage(existing[0]), created: false };
-        const { rows: counters } = await q.query<{ last_seq: number; rev: number }>(
-          `UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, last_activity_at = now()
-            WHERE id = $1 RETURNING last_seq, rev`,
-          [input.conversationId],
-        );
-        const { last_seq: seq, rev } = counters[0]!;
-        const { rows } = await q.query<MessageRow>(
-          `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-          [input.conversationId, seq, rev, input.senderId, input.nonce, input.body],
-        );
-        await q.query(
-          'UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2',
-          [input.conversationId, input.senderId, seq],
-        );
-        return { message: toMessage(rows[0]!), created: true };
-      });
+    send(input: SendInput): Promise<SendResult> {
+      return batcher ? batcher.submit(input) : sendOne(input);
     },
 
     edit(conversationId: string, messageId: string, userId: string, body: string) {
@@ -249,3 +419,7 @@ export function chatStore(db: Db) {
   };
 }
 export type ChatStore = ReturnType<typeof chatStore>;
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((i) => [key(i), i] as const)).values()];
+}

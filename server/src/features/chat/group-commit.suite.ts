@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '@hackmeshi/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../infra/db.js';
+import { toAppError } from '../../infra/errors.js';
+import { chatStore, type ChatStoreOptions, type SendInput, type SendResult } from './store.js';
+
+/** Two handles on one store of record: two nodes on Postgres, the same PGlite twice. */
+export interface GroupCommitStores {
+  db: Db;
+  /** A second node's connection to the same database (PGlite: the same `db`). */
+  other: Db;
+  /** Lanes to run batches in (Postgres: several, PGlite: one). */
+  lanes: number;
+}
+
+/** A Db that counts transactions and can pretend the database went away. */
+function counting(db: Db) {
+  let txs = 0;
+  let down: Error | null = null;
+  const wrapped: Db = {
+    kind: db.kind,
+    query: <T extends object>(sql: string, params?: unknown[]) => db.query<T>(sql, params),
+    tx: (fn) => {
+      txs++;
+      return down ? Promise.reject(down) : db.tx(fn);
+    },
+    exec: (sql) => db.exec(sql),
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+  return {
+    db: wrapped,
+    txs: () => txs,
+    goDown: (err: Error | null) => void (down = err),
+  };
+}
+
+const settle = <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+/**
+ * Group commit of chat sends at the store: many senders, few conversations, duplicates and
+ * refusals mixed in, on PGlite (group-commit.test.ts) and Postgres (group-commit.pg.test.ts).
+ */
+export function groupCommitSuite(label: string, open: () => Promise<GroupCommitStores>) {
+  describe(`chat send with group commit (${label})`, () => {
+    let stores: GroupCommitStores;
+    let users: string[];
+    beforeAll(async () => {
+      stores = await open();
+      users = [];
+      for (let i = 0; i < 7; i++) {
+        const { rows } = await stores.db.query<{ id: string }>(
+          `INSERT INTO users (handle, display_name, password_hash, avatar_color) VALUES ($1, $1, 'x', '#000') RETURNING id`,
+          [`gc_${randomUUID().slice(0, 8)}_${i}`],
+        );
+        users.push(rows[0]!.id);
+      }
+    });
+
+    /** A conversation with the given members. */
+    const conversation = (members: string[]) => stores.db.tx((q) => chatStore(stores.db).create(q, 'community', members));
+
+    const seqsOf = async (conversationId: string) =>
+      (await stores.db.query<{ seq: number }>('SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq', [conversationId])).rows.map(
+        (r) => r.seq,
+      );
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    const makeStore = (db: Db, opts: ChatStoreOptions = {}) => chatStore(db, { batchMaxWaitMs: 2, batchLanes: stores.lanes, ...opts });
+
+    /**
+     * Sends `perPair` messages from every member into every conversation, each sender's messages
+     * to one conversation one after another (without waiting for acks), senders interleaved.
+     * Returns the inputs in submission order with their outcomes.
+     */
+    async function flood(send: (i: SendInput) => Promise<SendResult>, conversations: string[], members: string[], perPair: number) {
+      const sent: { input: SendInput; result: Promise<Awaited<ReturnType<typeof settle<SendResult>>>> }[] = [];
+      for (let k = 0; k < perPair; k++) {
+        for (const conversationId of conversations) {
+          for (const senderId of members) {
+            const input = { conversationId, senderId, nonce: randomUUID(), body: `${senderId.slice(0, 4)} #${k} "quoted", {braced} \\ NULL\nline` };
+            sent.push({ input, result: settle(send(input)) });
+          }
+        }
+        // Let some batches start mid-flood, so arrival order is tested across batches too.
+        if (k % 3 === 2) await new Promise((r) => setImmediate(r));
+      }
+      return Promise.all(sent.map(async (s) => ({ input: s.input, outcome: await s.result })));
+    }
+
+    /**
+     * Every ack distinct, seqs 1..N per conversation, and (unless `inSenderOrder` is false) each
+     * sender's messages in the order they were sent.
+     */
+    async function expectOrderedWithoutHoles(results: Awaited<ReturnType<typeof flood>>, conversations: string[], inSenderOrder = true) {
+      const acked = results.map((r) => {
+        if (!r.outcome.ok) throw r.outcome.error;
+        return { input: r.input, ...r.outcome.value };
+      });
+      expect(acked.every((a) => a.created)).toBe(true);
+      expect(new Set(acked.map((a) => `${a.message.conversationId}/${a.message.seq}`)).size).toBe(acked.length);
+      expect(new Set(acked.map((a) => a.message.id)).size).toBe(acked.length);
+      for (const c of conversations) {
+        const mine = acked.filter((a) => a.input.conversationId === c);
+        expect(mine.map((a) => a.message.seq).sort((x, y) => x - y)).toEqual(range(mine.length));
+        expect(await seqsOf(c)).toEqual(range(mine.length));
+        const { rows } = await stores.db.query<{ last_seq: number; rev: number }>('SELECT last_seq, rev FROM conversations WHERE id = $1', [c]);
+        expect(rows[0]).toEqual({ last_seq: mine.length, rev: mine.length });
+        if (!inSenderOrder) continue;
+        for (const senderId of new Set(mine.map((a) => a.input.senderId))) {
+          const seqs = mine.filter((a) => a.input.senderId === senderId).map((a) => a.message.seq);
+          expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+        }
+      }
+      for (const a of acked) expect(a.message.body).toBe(a.input.body);
+    }
+
+    it('acks every message of many senders with a distinct seq, 1..N per conversation in arrival order, in fewer transactions than messages', async () => {
+      const members = users.slice(0, 6);
+      const conversations = [await conversation(members), await conversation(members), await conversation(members)];
+      const c = counting(stores.db);
+      const store = makeStore(c.db);
+      const results = await flood(store.send, conversations, members, 20); // 360 messages, more than one batch holds
+      await expectOrderedWithoutHoles(results, conversations);
+      expect(c.txs()).toBeGreaterThanOrEqual(2);
+      expect(c.txs()).toBeLessThan(results.length / 10);
+      // Sending reads up to your own newest message.
+      const { rows } = await stores.db.query<{ last_read_seq: number; user_id: string }>(
+        'SELECT user_id, last_read_seq FROM conversation_members WHERE conversation_id = $1',
+        [conversations[0]],
+      );
+      for (const r of rows) {
+        const newest = Math.max(
+          ...results.filter((x) => x.input.conversationId === conversations[0] && x.input.senderId === r.user_id).map((x) => (x.outcome.ok ? x.outcome.value.message.seq : 0)),
+        );
+        expect(r.last_read_seq).toBe(newest);
+      }
+    });
+
+    it('commits each message on its own when the wait is 0, with the same guarantees', async () => {
+      const members = users.slice(0, 3);
+      const conversations = [await conversation(members), await conversation(members)];
+      const c = counting(stores.db);
+      const store = makeStore(c.db, { batchMaxWaitMs: 0 });
+      const results = await flood(store.send, conversations, members, 5);
+      // As before group commit, concurrent single transactions on a pool take the row lock in
+      // whatever order they get there: seqs stay without holes, but a sender who does not wait
+      // for acks may see two of their own messages swapped.
+      await expectOrderedWithoutHoles(results, conversations, stores.db.kind === 'pglite');
+      expect(c.txs()).toBe(results.length);
+    });
+
+    it('returns the original for a repeated nonce, inside one batch and after it, storing it once', async () => {
+      const [a, b] = users;
+      const conversationId = await conversation([a!, b!]);
+      const c = counting(stores.db);
+      const store = makeStore(c.db);
+      const nonce = randomUUID();
+      const upper = { conversationId, senderId: a!, nonce: nonce.toUpperCase(), body: 'once' };
+      const batch = await Promise.all([
+        store.send({ conversationId, senderId: b!, nonce: randomUUID(), body: 'before' }),
+        store.send({ conversationId, senderId: a!, nonce, body: 'once' }),
+        store.send({ conversationId, senderId: a!, nonce, body: 'once, retried' }),
+        store.send(upper),
+        // The same nonce from someone else is someone else's message.
+        store.send({ conversationId, senderId: b!, nonce, body: 'mine' }),
+      ]);
+      expect(c.txs()).toBe(1);
+      const [, first, retry, retryUpper, others] = batch;
+      expect(first).toMatchObject({ created: true, message: { seq: 2, body: 'once' } });
+      expect(retry).toEqual({ created: false, message: first!.message });
+      expect(retryUpper).toEqual({ created: false, message: first!.message });
+      expect(others).toMatchObject({ created: true, message: { seq: 3, senderId: b, body: 'mine' } });
+      const later = await store.send({ conversationId, senderId: a!, nonce, body: 'once, much later' });
+      expect(later).toEqual({ created: false, message: first!.message });
+      expect(await seqsOf(conversationId)).toEqual([1, 2, 3]);
+    });
+
+    it('refuses a bad message in a batch and acks the rest, with no hole where it would have gone', async () => {
+      const [a, b, outsider, muted, reader] = users;
+      const conversationId = await conversation([a!, b!, muted!]);
+      const closed = await conversation([a!, b!]);
+      const publicOne = await conversation([a!]);
+      await stores.db.query('UPDATE conversation_members SET can_post = false WHERE conversation_id = $1 AND user_id = $2', [conversationId, muted]);
+      await stores.db.query('UPDATE conversations SET public_read = true WHERE id = $1', [publicOne]);
+      await stores.db.tx((q) => chatStore(stores.db).close(q, closed));
+      const c = counting(stores.db);
+      const store = makeStore(c.db, { batchLanes: 1 }); // these conversations could hash to several lanes
+      const msg = (senderId: string, body: string, to = conversationId) => ({ conversationId: to, senderId, nonce: randomUUID(), body });
+      const results = await Promise.all(
+        [
+          msg(a!, 'one'),
+          msg(outsider!, 'let me in'),
+          msg(b!, 'two'),
+          msg(muted!, 'shh'),
+          msg(a!, 'into a closed one', closed),
+          msg(reader!, 'only reading', publicOne),
+          msg(a!, 'nowhere', randomUUID()),
+          msg(b!, 'three'),
+          msg(a!, 'public, by a member', publicOne),
+        ].map((m) => settle(store.send(m))),
+      );
+      expect(c.txs()).toBe(1);
+      const codes = results.map((r) => (r.ok ? r.value.message.seq : toAppError(r.error).code));
+      expect(codes).toEqual([1, ErrorCode.NOT_FOUND, 2, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, 3, 1]);
+      expect(await seqsOf(conversationId)).toEqual([1, 2, 3]);
+      expect(await seqsOf(closed)).toEqual([]);
+    });
+
+    it('fails only the message the database refuses, even when no check foresaw it', async () => {
+      const [a, b] = users;
+      const conversationId = await conversation([a!, b!]);
+      const store = makeStore(stores.db);
+      const bodies = Array.from({ length: 12 }, (_, i) => (i === 5 ? 'a NUL \u0000 byte' : `fine ${i}`));
+      const results = await Promise.all(
+        bodies.map((body, i) => settle(store.send({ conversationId, senderId: i % 2 ? a! : b!, nonce: randomUUID(), body }))),
+      );
+      expect(results.map((r) => r.ok)).toEqual(bodies.map((_, i) => i !== 5));
+      expect(toAppError((results[5] as { error: unknown }).error).code).toBe(ErrorCode.INTERNAL);
+      const seqs = results.flatMap((r) => (r.ok ? [r.value.message.seq] : []));
+      expect(seqs).toEqual(range(11));
+      expect(await seqsOf(conversationId)).toEqual(range(11));
+    });
+
+    it('rejects the whole batch with the retryable error when the database is unreachable, and stores nothing', async () => {
+      const [a, b] = users;
+      const conversationId = await conversation([a!, b!]);
+      const c = counting(stores.db);
+      const store = makeStore(c.db);
+      const lost = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      c.goDown(lost);
+      const inputs = Array.from({ length: 5 }, (_, i) => ({ conversationId, senderId: i % 2 ? a! : b!, nonce: randomUUID(), body: `m${i}` }));
+      const results = await Promise.all(inputs.map((i) => settle(store.send(i))));
+      expect(results.map((r) => (r.ok ? 'acked' : toAppError(r.error).code))).toEqual(Array(5).fill(ErrorCode.UNAVAILABLE));
+      expect(c.txs()).toBe(1); // no one-by-one retry against a database that is gone
+      expect(await seqsOf(conversationId)).toEqual([]);
+      // The clients retry with the same nonces once it is back: each stored once, in order.
+      c.goDown(null);
+      const retried = await Promise.all(inputs.map((i) => store.send(i)));
+      expect(retried.map((r) => r.message.seq)).toEqual(range(5));
+    });
+
+    it('keeps seqs without holes when two nodes send into the same conversations at once', async () => {
+      const members = users.slice(0, 4);
+      const conversations = [await conversation(members), await conversation(members)];
+      const one = makeStore(stores.db);
+      const two = makeStore(stores.other);
+      // A client talks to one node, so each sender is on one of the two.
+      const results = await flood((i) => (members.indexOf(i.senderId) % 2 ? one : two).send(i), conversations, members, 15);
+      await expectOrderedWithoutHoles(results, conversations);
+    });
+  });
+}
