@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import type { PgliteRequest, PgliteResponse, PgliteWorkerData, WireError } from './pglite-worker.js';
 
 /** Something SQL can be sent to: the database itself or an open transaction. */
 export interface Queryable {
@@ -90,42 +92,172 @@ class PostgresDb implements Db {
   }
 }
 
-/** The subset of PGlite this module uses, so its (large) types stay out of the interface. */
-interface PGliteLike {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
-  exec(sql: string): Promise<unknown>;
-  transaction<T>(fn: (tx: { query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+/**
+ * First come, first served turns on the one PGlite connection. A plain query holds its turn only
+ * while it is handed to the worker (the worker answers in order, so queries still overlap); a
+ * transaction holds it from BEGIN to COMMIT, so nobody else's statement lands inside it.
+ */
+class Turns {
+  private tail: Promise<void> = Promise.resolve();
+  take(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    const before = this.tail;
+    this.tail = before.then(() => done);
+    return before.then(() => release);
+  }
 }
 
+/** Thrown for every call once the worker is gone; toAppError maps it to the retryable UNAVAILABLE. */
+function workerGone(why: string) {
+  return Object.assign(new Error(`Connection terminated: embedded database ${why}`), { code: '08006' });
+}
+
+/** Rebuilds a worker's error on this side, with its SQLSTATE and other fields. */
+function fromWire(e: WireError): Error {
+  const err = Object.assign(new Error(e.message), e.fields);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+/**
+ * Embedded PGlite in a worker thread (`pglite-worker.ts`): the WASM never runs on the event loop.
+ * Every call is a message to the worker and a promise for its answer.
+ */
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  constructor(
-    private readonly lite: PGliteLike,
-    private readonly observe?: QueryObserver,
-  ) {}
+  private readonly turns = new Turns();
+  private readonly pending = new Map<number, { resolve(rows: unknown[]): void; reject(err: Error): void }>();
+  private nextId = 1;
+  private gone: Error | null = null;
 
-  query<T extends object>(sql: string, params: unknown[] = []) {
-    return timed(this.observe, () => this.lite.query<T>(sql, params));
+  private constructor(
+    private readonly worker: Worker,
+    private readonly observe?: QueryObserver,
+  ) {
+    worker.on('message', (res: PgliteResponse) => {
+      const p = this.pending.get(res.id);
+      if (!p) return;
+      this.pending.delete(res.id);
+      if (this.pending.size === 0) worker.unref();
+      if (res.ok) p.resolve(res.rows);
+      else p.reject(fromWire(res.error));
+    });
+    worker.on('error', (err) => this.fail(workerGone(`failed: ${err.message}`)));
+    worker.on('exit', (code) => this.fail(workerGone(`exited (${code})`)));
   }
 
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.lite.transaction((t) =>
-      fn({ query: <R extends object>(sql: string, params: unknown[] = []) => timed(this.observe, () => t.query<R>(sql, params)) }),
-    );
+  /** Starts the worker and waits until the database is open. */
+  static async start(data: PgliteWorkerData, observe?: QueryObserver): Promise<PgliteDb> {
+    const worker = new Worker(workerEntry(), { workerData: data });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (res: PgliteResponse) => {
+          if (res.id !== 0) return;
+          worker.off('message', onMessage);
+          worker.off('exit', onExit);
+          if (res.ok) resolve();
+          else reject(fromWire(res.error));
+        };
+        const onExit = (code: number) => reject(workerGone(`exited during start (${code})`));
+        worker.on('message', onMessage);
+        worker.once('exit', onExit);
+        worker.once('error', reject);
+      });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+    worker.unref();
+    return new PgliteDb(worker, observe);
+  }
+
+  private fail(err: Error) {
+    this.gone ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** Sends one request now; the answer comes in the worker's order. */
+  private call(req: DistributiveOmit<PgliteRequest, 'id'>): Promise<unknown[]> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // A pending answer keeps the process alive; an idle worker does not.
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  private send<T extends object>(sql: string, params: unknown[]): Promise<{ rows: T[] }> {
+    return timed(this.observe, () => this.call({ op: 'query', sql, params }).then((rows) => ({ rows: rows as T[] })));
+  }
+
+  async query<T extends object>(sql: string, params: unknown[] = []) {
+    const release = await this.turns.take();
+    const result = this.send<T>(sql, params);
+    release();
+    return result;
+  }
+
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.turns.take();
+    try {
+      await this.call({ op: 'query', sql: 'BEGIN', params: [] });
+      let result: T;
+      try {
+        result = await fn({ query: <R extends object>(sql: string, params: unknown[] = []) => this.send<R>(sql, params) });
+      } catch (err) {
+        await this.call({ op: 'query', sql: 'ROLLBACK', params: [] }).catch(() => {});
+        throw err;
+      }
+      await this.call({ op: 'query', sql: 'COMMIT', params: [] });
+      return result;
+    } finally {
+      release();
+    }
   }
 
   async exec(sql: string) {
-    await this.lite.exec(sql);
+    const release = await this.turns.take();
+    const done = this.call({ op: 'exec', sql });
+    release();
+    await done;
   }
 
   async ping() {
-    await this.lite.query('SELECT 1');
+    await this.query('SELECT 1');
   }
 
-  close() {
-    return this.lite.close();
+  /** Waits for everything already asked, closes the database files, then ends the thread. */
+  async close() {
+    const release = await this.turns.take();
+    try {
+      if (!this.gone) await this.call({ op: 'close' });
+    } finally {
+      this.gone ??= workerGone('closed');
+      release();
+      await this.worker.terminate();
+    }
   }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Where the worker's code is. Built (`dist/`), it is the compiled `.js` beside this file. From
+ * source (tsx, vitest) this file is `.ts`, and a worker thread gets no TypeScript loader of its
+ * own: `--import tsx` in its execArgv is too late for the entry module on Node 20, so a two-line
+ * bootstrap registers tsx in the worker and then imports the `.ts` entry.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./pglite-worker.js', import.meta.url);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./pglite-worker.ts', import.meta.url).href;
+  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
 /**
@@ -147,10 +279,7 @@ export async function openDb(config: Config, observe?: QueryObserver): Promise<D
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     return db;
   }
-  const { PGlite } = await import('@electric-sql/pglite');
   const dir = path.resolve(config.DATA_DIR, 'pglite');
   await fs.mkdir(dir, { recursive: true });
-  const lite = (await PGlite.create(dir)) as unknown as PGliteLike;
-  await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
-  return new PgliteDb(lite, observe);
+  return PgliteDb.start({ dir, schema }, observe);
 }

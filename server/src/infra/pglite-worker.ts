@@ -1,0 +1,108 @@
+/**
+ * The embedded database's own thread. PGlite runs Postgres as WASM on the thread that calls it,
+ * so here it blocks only this worker, never the server's event loop. `db.ts` starts it and sends
+ * requests; they are answered one at a time, in the order they arrive, which is what lets the
+ * main side run a transaction as BEGIN, its queries, COMMIT without anyone else's in between.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+/** What the worker is started with. */
+export interface PgliteWorkerData {
+  /** Directory of the database files. */
+  dir: string;
+  /** Schema to create and put first on the search path. */
+  schema: string;
+}
+
+/** A request from the main thread. `id` pairs it with its response. */
+export type PgliteRequest =
+  | { id: number; op: 'query'; sql: string; params: unknown[] }
+  | { id: number; op: 'exec'; sql: string }
+  | { id: number; op: 'close' };
+
+/** The fields of a Postgres error worth keeping (SQLSTATE `code` above all). */
+export const ERROR_FIELDS = [
+  'code',
+  'severity',
+  'detail',
+  'hint',
+  'position',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'routine',
+] as const;
+
+/** An error flattened for postMessage, which would otherwise drop `code` and the rest. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  fields: Partial<Record<(typeof ERROR_FIELDS)[number], string>>;
+}
+
+/** The answer to a request; id 0 reports start-up. */
+export type PgliteResponse = { id: number; ok: true; rows: unknown[] } | { id: number; ok: false; error: WireError };
+
+function toWire(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };
+  const fields: WireError['fields'] = {};
+  for (const k of ERROR_FIELDS) {
+    const v = (err as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'string' || typeof v === 'number') fields[k] = String(v);
+  }
+  return { name: err.name, message: err.message, stack: err.stack, fields };
+}
+
+const port = parentPort;
+if (!port) throw new Error('pglite-worker must run in a worker thread');
+const { dir, schema } = workerData as PgliteWorkerData;
+
+async function open() {
+  const lite = await PGlite.create(dir);
+  await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+  return lite;
+}
+
+const opening = open();
+opening.then(
+  () => port.postMessage({ id: 0, ok: true, rows: [] } satisfies PgliteResponse),
+  (err: unknown) => port.postMessage({ id: 0, ok: false, error: toWire(err) } satisfies PgliteResponse),
+);
+
+async function handle(req: PgliteRequest): Promise<PgliteResponse> {
+  try {
+    const lite = await opening;
+    switch (req.op) {
+      case 'query':
+        return { id: req.id, ok: true, rows: (await lite.query(req.sql, req.params)).rows };
+      case 'exec':
+        await lite.exec(req.sql);
+        return { id: req.id, ok: true, rows: [] };
+      case 'close':
+        await lite.close();
+        return { id: req.id, ok: true, rows: [] };
+    }
+  } catch (err) {
+    return { id: req.id, ok: false, error: toWire(err) };
+  }
+}
+
+// Strictly one request at a time, in arrival order.
+let turn: Promise<void> = Promise.resolve();
+port.on('message', (req: PgliteRequest) => {
+  turn = turn.then(async () => {
+    const res = await handle(req);
+    try {
+      port.postMessage(res);
+    } catch (err) {
+      // A value structured clone cannot carry: the caller gets the error, not silence.
+      port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies PgliteResponse);
+    }
+    if (req.op === 'close' && res.ok) port.close();
+  });
+});
