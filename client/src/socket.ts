@@ -136,6 +136,11 @@ function dispatch(event: ServerEventName, raw: unknown): void {
       if (wanted) scheduleReconnect(reconnectAfterMs + jitter);
       break;
     }
+    case 'server:resync':
+      // The socket stayed up but this node's link to the others did not: catch up exactly as
+      // after a reconnect (chat syncs from its cursors, rooms refetch their state).
+      for (const handler of [...connectedHandlers]) handler();
+      break;
     case 'session:ended':
       endSession((parsed.data as ServerPayload<'session:ended'>).reason);
       break;

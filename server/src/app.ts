@@ -13,8 +13,8 @@ import { HttpRouter, installHttpBoundary } from './infra/http.js';
 import { redisKeys } from './infra/keys.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrations.js';
-import { MemoryPresence, RedisPresence } from './infra/presence.js';
-import { MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
+import { MemoryPresence, RedisPresence, TolerantPresence } from './infra/presence.js';
+import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
 import { connectRedis } from './infra/redis.js';
 import { createIo } from './realtime/io.js';
 import { SocketRouter } from './realtime/socket-router.js';
@@ -56,8 +56,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const keys = redisKeys(config.REDIS_PREFIX);
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : null;
-  const rateLimiter = redis ? new RedisRateLimiter(redis.cmd, keys) : new MemoryRateLimiter();
-  const presence = redis ? new RedisPresence(redis.cmd, keys) : new MemoryPresence();
+  const rateLimiter = redis
+    ? new FailoverRateLimiter(new RedisRateLimiter(redis.cmd, keys), new MemoryRateLimiter(), () => redis.cmd.status === 'ready')
+    : new MemoryRateLimiter();
+  const presence = redis
+    ? new TolerantPresence(new RedisPresence(redis.cmd, keys), (err) => log.warn({ err }, 'presence unreadable; showing offline'))
+    : new MemoryPresence();
 
   const secret = config.SESSION_SECRET ?? (await devSessionSecret(config.DATA_DIR));
   const sessions = new SessionService(db, secret, config.SESSION_TTL_DAYS * 24 * 3600 * 1000);
@@ -92,10 +96,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
       );
     const [dbState, redisState] = await Promise.all([
       check(db.ping()),
-      redis ? check(redis.cmd.ping()) : Promise.resolve('disabled' as const),
+      // Commands wait in ioredis's queue while it reconnects, so a lost link answers at once.
+      !redis
+        ? Promise.resolve('disabled' as const)
+        : ['reconnecting', 'close', 'end'].includes(redis.cmd.status)
+          ? Promise.resolve('down' as const)
+          : check(redis.cmd.ping()),
     ]);
-    const status = { db: dbState, redis: redisState };
-    if (dbState === 'down' || redisState === 'down') {
+    const status = { db: dbState, redis: redisState, draining: ctx.sockets.draining };
+    if (dbState === 'down' || redisState === 'down' || status.draining) {
       return reply.code(503).send(errAck(ErrorCode.UNAVAILABLE, 'A dependency is down', status));
     }
     return okAck(status);

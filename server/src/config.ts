@@ -39,8 +39,26 @@ export const EnvSchema = z.object({
     .default('public'),
   /** Size of the Postgres connection pool per node. Default 10. */
   DATABASE_POOL_SIZE: intIn(1, 200).default(10),
+  /**
+   * Longest a chat message waits to share its transaction with others (group commit), in ms.
+   * Messages arriving while a commit is in flight go together in the next one; 0 commits each
+   * message on its own. Acks still come only after the commit. Default 2.
+   */
+  CHAT_BATCH_MAX_WAIT_MS: intIn(0, 1_000).default(2),
   /** Redis connection string. Set: Socket.IO Redis adapter, presence and rate limits in Redis. Unset: in-process. */
   REDIS_URL: z.url().optional(),
+  /**
+   * Socket.IO adapter used with REDIS_URL: `pubsub` (@socket.io/redis-adapter, classic PUBLISH),
+   * `sharded` (the same over Redis 7 sharded pub/sub, SPUBLISH) or `streams`
+   * (@socket.io/redis-streams-adapter). Default `pubsub`; docs/scaling.md has the measurements.
+   */
+  REDIS_ADAPTER: z.enum(['pubsub', 'sharded', 'streams']).default('pubsub'),
+  /**
+   * How long presence and room-seat leases live without a heartbeat, in ms. Sockets renew them at
+   * a third of this, so a node that dies takes its users offline and out of rooms within it.
+   * Default 30000.
+   */
+  LEASE_TTL_MS: intIn(3_000, 300_000).default(30_000),
   /** Prefix of every Redis key and channel, so deployments can share a Redis. Default `hm:`. */
   REDIS_PREFIX: z.string().min(1).max(64).default('hm:'),
   /**

@@ -14,7 +14,12 @@ async function main() {
   }
   const app = await buildApp(config);
   await app.listen({ host: config.HOST, port: config.PORT });
-  app.log.info({ store: app.ctx.db.kind, redis: Boolean(config.REDIS_URL) }, 'ready');
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  app.log.info({ port, store: app.ctx.db.kind, redis: Boolean(config.REDIS_URL) }, 'ready');
+  // A stray rejection (a dependency dropping mid-call in library code) is logged, not fatal: the
+  // other users on this node keep their connections.
+  process.on('unhandledRejection', (err) => app.log.error({ err }, 'unhandled rejection'));
 
   let closing = false;
   const shutdown = (signal: string) => {

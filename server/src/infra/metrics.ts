@@ -7,8 +7,26 @@ import client from 'prom-client';
 export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  let countRooms = () => 0;
   return {
     registry,
+    /** Tells the rooms gauge how to count (Socket.IO exists only after the metrics do). */
+    countRoomsWith(fn: () => number) {
+      countRooms = fn;
+    },
+    socketRooms: new client.Gauge({
+      name: 'hm_socketio_rooms',
+      help: 'Socket.IO rooms held on this node (a leak shows as growth with a flat socket count)',
+      registers: [registry],
+      collect() {
+        this.set(countRooms());
+      },
+    }),
+    redisPublishErrors: new client.Counter({
+      name: 'hm_redis_publish_errors_total',
+      help: 'Cross-node broadcasts that could not be published (Redis down); peers catch up by sync',
+      registers: [registry],
+    }),
     connectedSockets: new client.Gauge({
       name: 'hm_connected_sockets',
       help: 'Socket.IO connections open on this node',

@@ -134,3 +134,36 @@ export class RedisPresence implements PresenceStore {
     return out;
   }
 }
+
+/**
+ * Presence that never fails the request it decorates: if the store cannot be read (Redis down),
+ * people read as offline with no last-seen until it is back, and the room or match list that
+ * asked still loads. Lease writes still reject, and their callers log and carry on.
+ */
+export class TolerantPresence implements PresenceStore {
+  constructor(
+    private readonly inner: PresenceStore,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  refresh(userId: string, connId: string, ttlMs: number) {
+    return this.inner.refresh(userId, connId, ttlMs);
+  }
+
+  release(userId: string, connId: string) {
+    return this.inner.release(userId, connId);
+  }
+
+  touch(userId: string) {
+    return this.inner.touch(userId);
+  }
+
+  async status(userIds: string[]) {
+    try {
+      return await this.inner.status(userIds);
+    } catch (err) {
+      this.onError(err);
+      return new Map<string, PresenceStatus>();
+    }
+  }
+}

@@ -72,3 +72,29 @@ export class RedisRateLimiter implements RateLimiter {
     await this.redis.del(this.keys.rateLimit(bucket));
   }
 }
+
+/**
+ * Rate limits that survive a Redis outage: while Redis is unreachable, counts are kept per node
+ * (each node enforces the limit on its own share), so chat keeps working instead of failing on
+ * a dependency that only coordinates. Shared counting resumes when Redis is back.
+ */
+export class FailoverRateLimiter implements RateLimiter {
+  constructor(
+    private readonly shared: RateLimiter,
+    private readonly local: RateLimiter,
+    private readonly sharedUp: () => boolean,
+  ) {}
+
+  async hit(bucket: string, limit: number, windowMs: number): Promise<RateDecision> {
+    if (!this.sharedUp()) return this.local.hit(bucket, limit, windowMs);
+    try {
+      return await this.shared.hit(bucket, limit, windowMs);
+    } catch {
+      return this.local.hit(bucket, limit, windowMs);
+    }
+  }
+
+  async reset(bucket: string) {
+    await Promise.allSettled([this.shared.reset(bucket), this.local.reset(bucket)]);
+  }
+}

@@ -20,8 +20,10 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
   };
   const cmd = new Redis(url, opts);
   // The subscriber gains nothing from pipelining, and its (un)subscribe calls must not be
-  // reordered behind QUIT on close.
-  const sub = new Redis(url, { ...opts, enableAutoPipelining: false });
+  // reordered behind QUIT on close. No ready check either: the adapter subscribes at once, and a
+  // SUBSCRIBE that overtakes the check's INFO puts the connection in subscriber mode, the check
+  // fails, ioredis reconnects, and the node silently hears nothing from the others.
+  const sub = new Redis(url, { ...opts, enableAutoPipelining: false, enableReadyCheck: false });
   cmd.on('error', onError);
   sub.on('error', onError);
   return {

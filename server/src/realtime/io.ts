@@ -1,4 +1,3 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
 import { ErrorCode, PROTOCOL_VERSION } from '@hackmeshi/shared';
@@ -12,10 +11,8 @@ import type { PresenceStore } from '../infra/presence.js';
 import type { RedisConnections } from '../infra/redis.js';
 import { toAppError } from '../infra/errors.js';
 import type { SocketRouter } from './socket-router.js';
+import { redisAdapter } from './adapter.js';
 
-/** How long a presence lease lasts without renewal, and how often live sockets renew it. */
-export const PRESENCE_TTL_MS = 30_000;
-const PRESENCE_REFRESH_MS = 10_000;
 
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
@@ -50,12 +47,46 @@ export function createIo(deps: {
     cors: config.ALLOWED_ORIGINS.length > 0 ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
   if (deps.redis) {
-    io.adapter(createAdapter(deps.redis.cmd, deps.redis.sub, { key: deps.keys.adapter }));
+    let lastWarned = 0;
+    io.adapter(
+      redisAdapter(config.REDIS_ADAPTER, deps.redis, deps.keys, (err) => {
+        metrics.redisPublishErrors.inc();
+        // One line per few seconds is enough to say Redis is down; /readyz says it too.
+        if (Date.now() - lastWarned > 5_000) {
+          lastWarned = Date.now();
+          log.warn({ err }, 'cross-node publish failed; remote clients will catch up by sync');
+        }
+      }),
+    );
   }
+  if (deps.redis) {
+    // Broadcasts published while Redis was away are gone for good (pub/sub keeps nothing). When
+    // it is back, and the adapter has resubscribed, this node's clients resync: the store of
+    // record has everything that was acked.
+    const { sub } = deps.redis;
+    let lost = false;
+    let resyncTimer: NodeJS.Timeout | null = null;
+    sub.on('close', () => {
+      lost = true;
+    });
+    sub.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      if (resyncTimer) clearTimeout(resyncTimer);
+      resyncTimer = setTimeout(() => {
+        log.info('redis is back; asking clients to resync');
+        io.local.emit('server:resync', { reason: 'redis_reconnected' });
+      }, 500);
+      resyncTimer.unref();
+    });
+  }
+  metrics.countRoomsWith(() => io.of('/').adapter.rooms.size);
+  const leaseMs = config.LEASE_TTL_MS;
 
   // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
   const preloaded = new Map<string, string[]>();
   io.use(async (socket, next) => {
+    if (router.draining) return next(refusal(ErrorCode.UNAVAILABLE, 'This server is restarting; reconnect'));
     const headers = socket.handshake.headers;
     if (!isOriginAllowed(headers.origin, headers.host, config.ALLOWED_ORIGINS)) {
       return next(refusal(ErrorCode.ORIGIN_NOT_ALLOWED, 'Origin not allowed'));
@@ -89,7 +120,7 @@ export function createIo(deps: {
     const extra = preloaded.get(socket.id) ?? [];
     preloaded.delete(socket.id);
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId), ...extra]);
-    void Promise.all([presence.refresh(socket.data.userId, socket.id, PRESENCE_TTL_MS), presence.touch(socket.data.userId)]).catch(
+    void Promise.all([presence.refresh(socket.data.userId, socket.id, leaseMs), presence.touch(socket.data.userId)]).catch(
       (err) => slog.warn({ err }, 'presence refresh failed'),
     );
     slog.debug('socket connected');
@@ -104,12 +135,12 @@ export function createIo(deps: {
     });
   });
 
-  // Renew the leases of this node's sockets; if the node dies, they lapse within PRESENCE_TTL_MS.
+  // Renew the leases of this node's sockets; if the node dies, they lapse within LEASE_TTL_MS.
   const timer = setInterval(() => {
     for (const s of io.of('/').sockets.values()) {
-      void presence.refresh(s.data.userId, s.id, PRESENCE_TTL_MS).catch(() => {});
+      void presence.refresh(s.data.userId, s.id, leaseMs).catch(() => {});
     }
-  }, PRESENCE_REFRESH_MS);
+  }, leaseMs / 3);
   timer.unref();
   deps.app.addHook('onClose', async () => clearInterval(timer));
   return io;

@@ -8,7 +8,7 @@ describe.skipIf(!available)('with REDIS_URL set', () => {
   it('reports Redis in /readyz, delivers user events through the adapter, and keeps presence in Redis', async () => {
     const srv = await startTestServer({ redis: true });
     const ready = await srv.app.inject({ method: 'GET', url: '/readyz' });
-    expect(ready.json()).toEqual({ ok: true, data: { db: 'up', redis: 'up' } });
+    expect(ready.json()).toEqual({ ok: true, data: { db: 'up', redis: 'up', draining: false } });
 
     const { cookie, user } = await signUp(srv.app);
     const socket = await connect(srv.url, { cookie });

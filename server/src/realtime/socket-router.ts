@@ -150,8 +150,12 @@ export class SocketRouter {
     }
   }
 
+  /** True once the node began shutting down: new connections are turned away, /readyz fails. */
+  draining = false;
+
   /** Waits (bounded) for handlers still running, so a draining node finishes its writes. */
   async drain(timeoutMs: number) {
+    this.draining = true;
     if (this.inflight.size === 0) return;
     await Promise.race([
       Promise.allSettled([...this.inflight]),

@@ -99,7 +99,7 @@ describe('socket handshake and boundary', () => {
     expect(metrics.body).toMatch(/hm_socket_events_total\{event="session:whoami",outcome="ok"\} \d+/);
     expect(metrics.body).toMatch(/hm_db_query_duration_seconds_bucket/);
     const ready = await srv.app.inject({ method: 'GET', url: '/readyz' });
-    expect(ready.json()).toEqual({ ok: true, data: { db: 'up', redis: 'disabled' } });
+    expect(ready.json()).toEqual({ ok: true, data: { db: 'up', redis: 'disabled', draining: false } });
     expect((await srv.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });

@@ -38,7 +38,7 @@ import {
   SpeakingUpdated,
   StepDown,
 } from './rooms.js';
-import { Empty, ServerDraining, SessionEnded, WhoAmIAck } from './system.js';
+import { Empty, ServerDraining, ServerResync, SessionEnded, WhoAmIAck } from './system.js';
 
 /**
  * Every client → server event, defined once: the payload schema the server validates, and the
@@ -94,6 +94,8 @@ export const clientEvents = {
 export const serverEvents = {
   /** This node is shutting down; reconnect and resync. */
   'server:draining': ServerDraining,
+  /** Cross-node delivery was interrupted and is back; catch up with sync as after a reconnect. */
+  'server:resync': ServerResync,
   /** This session ended; the socket is about to be disconnected. */
   'session:ended': SessionEnded,
   /** The user's profile changed (possibly on another device). */

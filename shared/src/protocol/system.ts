@@ -10,6 +10,12 @@ export const ServerDraining = z.object({
   reconnectAfterMs: z.number().int().nonnegative(),
 });
 
+/**
+ * Live delivery from other nodes may have missed events (the node lost Redis for a while and has
+ * it back): resync every conversation and room as after a reconnect. Nothing acked was lost.
+ */
+export const ServerResync = z.object({ reason: z.enum(['redis_reconnected']) });
+
 /** Sent just before the server disconnects a socket whose session ended (sign-out, revocation). */
 export const SessionEnded = z.object({ reason: z.enum(['signed_out', 'expired', 'revoked']) });
 

@@ -8,9 +8,6 @@ import type { ChatService } from '../chat/index.js';
 import type { HandlerContext } from '../../realtime/socket-router.js';
 import { roomStore, type RoomRow, type RoomStore } from './store.js';
 
-/** A seat's lease: renewed every RENEW_MS by the node holding the socket, lapses after LEASE_SECONDS. */
-const LEASE_SECONDS = 25;
-const RENEW_MS = 8_000;
 /** How often each node sweeps lapsed seats and empty rooms. */
 const SWEEP_MS = 2_000;
 /** TURN credentials are valid this long. */
@@ -29,7 +26,10 @@ const SIGNAL_RATE = { limit: 300, windowMs: 10_000 };
  */
 export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): RoomStore {
   const { config, http, sockets, io, presence, log } = ctx;
-  const store = roomStore(ctx.db, deps.chat.store, { speakerCap: config.ROOM_SPEAKER_CAP, leaseSeconds: LEASE_SECONDS });
+  // A seat's lease is renewed every third of LEASE_TTL_MS by the node holding the socket. It is a
+  // sweep shorter than the TTL, so a dead node's people are gone from rosters within LEASE_TTL_MS.
+  const leaseSeconds = Math.max(2, Math.floor((config.LEASE_TTL_MS - SWEEP_MS) / 1000));
+  const store = roomStore(ctx.db, deps.chat.store, { speakerCap: config.ROOM_SPEAKER_CAP, leaseSeconds });
 
   async function stateOf(room: RoomRow): Promise<RoomState> {
     const people = await store.participants(room.id);
@@ -242,7 +242,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // database hands each lapsed seat and each expired room to exactly one of them.
   const renew = setInterval(() => {
     void store.renew([...io.of('/').sockets.keys()]).catch((err) => log.warn({ err }, 'seat renew failed'));
-  }, RENEW_MS);
+  }, config.LEASE_TTL_MS / 3);
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
