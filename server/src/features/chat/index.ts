@@ -29,7 +29,12 @@ export interface ChatService {
  */
 export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): ChatService {
   const { io, sockets } = ctx;
-  const store = chatStore(ctx.db);
+  const store = chatStore(ctx.db, {
+    batchMaxWaitMs: ctx.config.CHAT_BATCH_MAX_WAIT_MS,
+    // Postgres: batches for different conversations commit side by side on half the pool.
+    // PGlite is one connection, so one batch at a time.
+    batchLanes: ctx.db.kind === 'postgres' ? Math.max(1, Math.floor(ctx.config.DATABASE_POOL_SIZE / 2)) : 1,
+  });
   const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
   const typing = new TypingTracker((conversationId, userId, isTyping) => {
     io.to(rooms.conversation(conversationId))
