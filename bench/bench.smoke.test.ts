@@ -1,0 +1,68 @@
+/**
+ * Smoke test of `npm run bench`: every scenario at a tiny size (a few clients, a second or two
+ * each) against real server processes, Postgres and Redis. It asserts that each produces numbers
+ * and that everything sent was delivered (reach 100 %, nothing missed after a resync), never how
+ * fast: timings on a shared machine are not a test. Skipped without Postgres or Redis, except
+ * under CI=true, where a missing service fails it.
+ */
+import { describe, expect, it } from 'vitest';
+import { serviceAvailable } from '../server/src/test/services.js';
+import { liveChildren, setSourceMode } from './lib/proc.js';
+import { runBench, SCENARIOS } from './run.js';
+
+const available = (await serviceAvailable('postgres')) && (await serviceAvailable('redis'));
+
+/** Every `reach` anywhere in a scenario's details (stage results). */
+function reaches(x: unknown, out: number[] = []): number[] {
+  if (Array.isArray(x)) for (const v of x) reaches(v, out);
+  else if (x && typeof x === 'object') {
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'reach' && typeof v === 'number') out.push(v);
+      else reaches(v, out);
+    }
+  }
+  return out;
+}
+
+describe.skipIf(!available)('bench (tiny sizes)', () => {
+  it('runs every scenario against the project and its baselines, delivering everything', async () => {
+    // Before any build: the project server runs from server/src.
+    setSourceMode(true);
+    const lines: string[] = [];
+    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false }, (l) => lines.push(l));
+    expect(ctx.details.failures, lines.join('\n')).toEqual({});
+    expect(liveChildren()).toBe(0);
+
+    for (const name of Object.keys(SCENARIOS)) {
+      const rows = ctx.rows.filter((r) => r.scenario.startsWith(`${name} `));
+      expect(rows.length, `${name} rows`).toBeGreaterThan(0);
+      for (const r of rows) {
+        expect(Number.isFinite(r.project), `${r.scenario} ${r.metric} project`).toBe(true);
+        if (!r.baselineName.includes('lost')) expect(r.baseline === null || Number.isFinite(r.baseline), `${r.scenario} ${r.metric} baseline`).toBe(true);
+      }
+    }
+
+    // S1: the servers held every connection (checked inside) and reported memory for them.
+    const s1 = ctx.details.S1 as { runs: { kind: string; points: { connections: number; heapPerConnKiB: number }[] }[] };
+    expect(new Set(s1.runs.map((r) => r.kind))).toEqual(new Set(['socketio', 'ws', 'project']));
+    for (const r of s1.runs) for (const p of r.points) expect(p.heapPerConnKiB).toBeGreaterThan(0);
+
+    // S2, S3, S4: every stage delivered every message to every member.
+    for (const name of ['S2', 'S3', 'S4']) {
+      const all = reaches(ctx.details[name]);
+      expect(all.length, `${name} stages`).toBeGreaterThan(0);
+      expect(all.every((r) => r === 1), `${name} reach: ${all.join(', ')}`).toBe(true);
+    }
+
+    // S5: every dropped client came back and resynced, and on the project nothing acked was missed.
+    const s5 = ctx.details.S5 as { victims: number; runs: { kind: string; result: { connected: number; synced: number; missed: number; acked: number } }[] };
+    for (const r of s5.runs) expect(r.result.connected).toBeGreaterThanOrEqual(s5.victims);
+    const project = s5.runs.filter((r) => r.kind === 'project');
+    expect(project.length).toBeGreaterThan(0);
+    for (const r of project) {
+      expect(r.result.synced).toBeGreaterThanOrEqual(s5.victims);
+      expect(r.result.acked).toBeGreaterThan(0);
+      expect(r.result.missed).toBe(0);
+    }
+  }, 240_000);
+});

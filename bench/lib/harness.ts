@@ -1,0 +1,566 @@
+/**
+ * The pieces every scenario uses: starting the servers under test (project and baselines) pinned
+ * to the server core, seeding the project's store, spawning load generators pinned to the other
+ * core, connecting clients, and running paced load stages and ramps with HDR latencies.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientSpec, Protocol, SenderSpec } from '../generator/generator.js';
+import type { ServerStats } from '../servers/stats.js';
+import { latencyOf, mergeHistograms, type Latency } from './histogram.js';
+import { Child, GENERATOR_CPU, SERVER_CPU, freePort, isSourceMode, nextSourceAddress } from './proc.js';
+import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, seed, type SeedPlan, type Seeded } from './seed.js';
+
+export type { ClientSpec, SenderSpec };
+
+/** Command-line options. */
+export interface Options {
+  /** Full sizes (`--full`); otherwise the quick pass. */
+  full: boolean;
+  /** Tiny sizes for the smoke test. */
+  smoke: boolean;
+  /** Run the project from server/src through tsx instead of server/dist (`--source`). */
+  source: boolean;
+  /** Scenarios to run (`--only=S2,S3`), or all. */
+  only: Set<string> | null;
+  /** Redis adapters S4 compares (`--adapter=pubsub|sharded|streams|all`). */
+  adapters: string[];
+  /** Profile the project server with --cpu-prof during S2 and S3 (`--profile`). */
+  profile: boolean;
+}
+
+/** One line of the summary table. */
+export interface Row {
+  scenario: string;
+  metric: string;
+  unit: string;
+  baseline: number | null;
+  /** What the baseline column is: `socket.io`, `ws`, `single node`, ... */
+  baselineName: string;
+  project: number | null;
+  /** project ÷ baseline (for "lower is better" metrics too; the target says which way). */
+  ratio: number | null;
+  target?: string;
+  pass?: boolean | null;
+  note?: string;
+}
+
+/** Shared state of one bench run. */
+export interface Ctx {
+  opts: Options;
+  logDir: string;
+  profileDir: string;
+  /** SESSION_SECRET for every project server of this run (generated, never stored). */
+  secret: string;
+  rows: Row[];
+  /** Everything measured, for the JSON file. */
+  details: Record<string, unknown>;
+  /** Undo actions (schemas, Redis keys, directories), run after each project run and at exit. */
+  cleanups: Map<string, () => Promise<void>>;
+  log: (line: string) => void;
+}
+
+export const rand = () => randomBytes(4).toString('hex');
+
+/** The size for the current mode. */
+export const size = <T>(ctx: Ctx, s: { smoke: T; quick: T; full: T }): T => (ctx.opts.smoke ? s.smoke : ctx.opts.full ? s.full : s.quick);
+
+export const median = (xs: number[]) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+
+export async function runCleanups(ctx: Ctx) {
+  for (const [key, fn] of [...ctx.cleanups]) {
+    ctx.cleanups.delete(key);
+    await fn().catch((err: unknown) => ctx.log(`cleanup ${key} failed: ${String(err)}`));
+  }
+}
+
+// ---- servers ----------------------------------------------------------------------------------
+
+export type ServerKind = 'project' | 'socketio' | 'ws';
+
+export interface Server {
+  kind: ServerKind;
+  name: string;
+  port: number;
+  child: Child;
+  stats(gc?: boolean): Promise<ServerStats>;
+  mark(): Promise<void>;
+  /** Clean exit (writes a CPU profile when profiling). */
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** The settings the project uses, which the baselines copy. */
+const COMMON_ENV = {
+  HOST: '127.0.0.1',
+  SOCKET_PING_INTERVAL_MS: '10000',
+  SOCKET_PING_TIMEOUT_MS: '10000',
+  MAX_PAYLOAD_BYTES: '65536',
+};
+
+export async function startServer(
+  ctx: Ctx,
+  kind: ServerKind,
+  o: { name: string; env?: Record<string, string>; port?: number; profile?: boolean },
+): Promise<Server> {
+  const port = o.port ?? (await freePort());
+  const env: Record<string, string> = { ...COMMON_ENV, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...o.env };
+  if (kind === 'project') {
+    env.BENCH_PROJECT_FROM = isSourceMode() ? 'src' : 'dist';
+    if (process.env.BENCH_SERVER_DIR) env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR;
+  }
+  const nodeArgs = ['--expose-gc'];
+  if (o.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${o.name}.cpuprofile`);
+  const child = new Child({ name: o.name, script: `servers/${kind}-server.ts`, env, cpu: SERVER_CPU, nodeArgs, logDir: ctx.logDir });
+  try {
+    await child.waitFor('ready', 90_000);
+  } catch (err) {
+    await child.kill();
+    throw err;
+  }
+  return {
+    kind,
+    name: o.name,
+    port,
+    child,
+    stats: (gc = false) => child.call<ServerStats>('stats', { gc }),
+    mark: () => child.call('mark'),
+    stop: () => child.stop(),
+    kill: () => child.kill(),
+  };
+}
+
+/** Where a project run keeps its data: a fresh Postgres schema (or PGlite directory) and Redis prefix. */
+export interface ProjectStore {
+  store: 'postgres' | 'pglite';
+  schema: string;
+  dataDir: string;
+  redisPrefix: string;
+  env: Record<string, string>;
+  seeded: Seeded;
+  /** Drops the schema, Redis keys and directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Seeds a fresh store for the project and returns the environment its servers need. */
+export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'; plan: SeedPlan; redis?: boolean }): Promise<ProjectStore> {
+  const id = rand();
+  const schema = `bench_${id}`;
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-'));
+  const redisPrefix = `hmbench:${id}:`;
+  const cleanup = async () => {
+    if (!ctx.cleanups.has(schema)) return;
+    ctx.cleanups.delete(schema);
+    if (o.store === 'postgres') await dropSchema(schema);
+    if (o.redis) await deleteRedisKeys(redisPrefix);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+  ctx.cleanups.set(schema, cleanup);
+  const t0 = Date.now();
+  const seeded = await seed({ databaseUrl: o.store === 'postgres' ? DATABASE_URL : undefined, schema, dataDir }, ctx.secret, o.plan);
+  ctx.log(`  seeded ${o.plan.users} users, ${o.plan.conversations.length} conversations on ${o.store} in ${Date.now() - t0} ms`);
+  const env: Record<string, string> = { SESSION_SECRET: ctx.secret, DATA_DIR: dataDir, DATABASE_SCHEMA: schema };
+  if (o.store === 'postgres') env.DATABASE_URL = DATABASE_URL;
+  if (o.redis) Object.assign(env, { REDIS_URL, REDIS_PREFIX: redisPrefix });
+  return { store: o.store, schema, dataDir, redisPrefix, env, seeded, cleanup };
+}
+
+// ---- generators -------------------------------------------------------------------------------
+
+/** Most clients one generator holds (the open-files limit is 20,000 per process). */
+export const MAX_CLIENTS_PER_GENERATOR = 9_000;
+
+export interface Generator {
+  child: Child;
+  name: string;
+  /** Number of clients it holds. */
+  clients: number;
+}
+
+let generatorCounter = 0;
+export async function spawnGenerators(ctx: Ctx, n: number, label: string): Promise<Generator[]> {
+  const gens = Array.from({ length: n }, () => {
+    const id = `g${generatorCounter++}`;
+    const name = `${label}-${id}`;
+    return { child: new Child({ name, script: 'generator/generator.ts', env: { BENCH_GENERATOR_ID: id }, cpu: GENERATOR_CPU, logDir: ctx.logDir }), name, clients: 0 };
+  });
+  await Promise.all(gens.map((g) => g.child.call('mark', {}, 60_000)));
+  return gens;
+}
+
+export async function stopGenerators(gens: Generator[]) {
+  await Promise.all(
+    gens.map(async (g) => {
+      await g.child.call('close', {}, 5_000).catch(() => {});
+      await g.child.kill();
+    }),
+  );
+}
+
+/** Where a client landed: which generator, and its index there. */
+export interface Placement {
+  gen: number;
+  index: number;
+}
+
+export interface ConnectResult {
+  placements: Placement[];
+  connected: number;
+  failed: number;
+  errors: string[];
+  ms: number;
+  genCpuMaxPct: number;
+}
+
+/** Connects clients, split in contiguous blocks over the generators, each from its own source address. */
+export async function connectClients(gens: Generator[], target: { protocol: Protocol; port: number }, specs: ClientSpec[]): Promise<ConnectResult> {
+  const per = Math.ceil(specs.length / gens.length);
+  if (per + Math.max(...gens.map((g) => g.clients)) > MAX_CLIENTS_PER_GENERATOR) throw new Error(`too many clients per generator (${per})`);
+  const placements: Placement[] = [];
+  const t0 = Date.now();
+  const results = await Promise.all(
+    gens.map(async (g, gi) => {
+      const block = specs.slice(gi * per, (gi + 1) * per);
+      if (block.length === 0) return { connected: 0, failed: 0, errors: [] as string[], cpuPct: 0 };
+      const r = await g.child.call<{ connected: number; failed: number; errors: string[]; first: number; cpuPct: number }>(
+        'connect',
+        { protocol: target.protocol, host: '127.0.0.1', port: target.port, localAddress: nextSourceAddress(), clients: block, concurrency: 100 },
+        600_000,
+      );
+      block.forEach((_, k) => (placements[gi * per + k] = { gen: gi, index: r.first + k }));
+      g.clients += block.length;
+      return r;
+    }),
+  );
+  return {
+    placements,
+    connected: results.reduce((a, r) => a + r.connected, 0),
+    failed: results.reduce((a, r) => a + r.failed, 0),
+    errors: results.flatMap((r) => r.errors).slice(0, 5),
+    ms: Date.now() - t0,
+    genCpuMaxPct: Math.max(...results.map((r) => r.cpuPct)),
+  };
+}
+
+/** Generators' CPU above this share of a core means the generator, not the server, was the limit. */
+export const SATURATED_PCT = 90;
+
+// ---- load stages ------------------------------------------------------------------------------
+
+export interface Load {
+  gens: Generator[];
+  /** Senders per generator. */
+  senders: SenderSpec[][];
+  /** Members of each room (every one receives each message, the sender included). */
+  roomSize: (room: string) => number;
+  /** Servers whose CPU is reported per stage. */
+  servers: Server[];
+}
+
+export interface StageResult {
+  rate: number;
+  /** Messages the generators meant to send in the stage. */
+  planned: number;
+  achievedRate: number;
+  durationMs: number;
+  issued: number;
+  acked: number;
+  errors: Record<string, number>;
+  expected: number;
+  received: number;
+  /** received ÷ expected deliveries. */
+  reach: number;
+  deliveriesPerSec: number;
+  ackedPerSec: number;
+  delivery: Latency;
+  /** Deliveries to members other than the sender. */
+  peer: Latency;
+  ack: Latency;
+  genCpuMaxPct: number;
+  saturated: boolean;
+  serverCpuPct: number[];
+  lastSeqByRoom: Record<string, number>;
+  ackedByRoom: Record<string, number>;
+}
+
+interface LoadReply {
+  planned: number;
+  issued: number;
+  acked: number;
+  issuedByRoom: Record<string, number>;
+  ackedByRoom: Record<string, number>;
+  lastSeqByRoom: Record<string, number>;
+  errors: Record<string, number>;
+  sendMs: number;
+  cpuPct: number;
+  ackHist: string;
+}
+interface CollectReply {
+  received: number;
+  peerReceived: number;
+  hist: string;
+  peerHist: string;
+  cpuPct: number;
+}
+
+/** Sends at `rate` messages/s for `durationMs`, waits for every delivery (bounded), and measures. */
+export async function runStage(load: Load, rate: number, durationMs: number, o: { bodyBytes?: number; drainMs?: number } = {}): Promise<StageResult> {
+  const { gens, senders } = load;
+  const totalSenders = senders.reduce((a, s) => a + s.length, 0);
+  await Promise.all([...gens.map((g) => g.child.call('mark')), ...load.servers.map((s) => s.mark())]);
+  const replies = await Promise.all(
+    gens.map((g, i) =>
+      g.child.call<LoadReply>(
+        'load',
+        { rate: totalSenders ? (rate * senders[i]!.length) / totalSenders : 0, durationMs, senders: senders[i], bodyBytes: o.bodyBytes ?? 200 },
+        durationMs + 60_000,
+      ),
+    ),
+  );
+  const serverStats = await Promise.all(load.servers.map((s) => s.stats(false)));
+  let expected = 0;
+  for (const r of replies) for (const [room, n] of Object.entries(r.issuedByRoom)) expected += n * load.roomSize(room);
+  const drainUntil = Date.now() + (o.drainMs ?? 5_000);
+  let received = 0;
+  for (;;) {
+    const counts = await Promise.all(gens.map((g) => g.child.call<{ received: number }>('count')));
+    received = counts.reduce((a, c) => a + c.received, 0);
+    if (received >= expected || Date.now() > drainUntil) break;
+    await sleep(50);
+  }
+  const collected = await Promise.all(gens.map((g) => g.child.call<CollectReply>('collect')));
+  const sendMs = Math.max(...replies.map((r) => r.sendMs));
+  const issued = replies.reduce((a, r) => a + r.issued, 0);
+  const acked = replies.reduce((a, r) => a + r.acked, 0);
+  const errors: Record<string, number> = {};
+  const lastSeqByRoom: Record<string, number> = {};
+  const ackedByRoom: Record<string, number> = {};
+  for (const r of replies) {
+    for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.lastSeqByRoom)) lastSeqByRoom[k] = Math.max(lastSeqByRoom[k] ?? 0, v);
+    for (const [k, v] of Object.entries(r.ackedByRoom)) ackedByRoom[k] = (ackedByRoom[k] ?? 0) + v;
+  }
+  const genCpuMaxPct = Math.max(...replies.map((r) => r.cpuPct));
+  const hist = mergeHistograms(collected.map((c) => c.hist));
+  const peer = mergeHistograms(collected.map((c) => c.peerHist));
+  const ack = mergeHistograms(replies.map((r) => r.ackHist));
+  const result: StageResult = {
+    rate,
+    planned: replies.reduce((a, r) => a + r.planned, 0),
+    achievedRate: (issued / sendMs) * 1000,
+    durationMs: sendMs,
+    issued,
+    acked,
+    errors,
+    expected,
+    received,
+    reach: expected ? received / expected : 1,
+    deliveriesPerSec: (Math.min(received, expected) / sendMs) * 1000,
+    ackedPerSec: (acked / sendMs) * 1000,
+    delivery: latencyOf(hist),
+    peer: latencyOf(peer),
+    ack: latencyOf(ack),
+    genCpuMaxPct,
+    saturated: genCpuMaxPct > SATURATED_PCT,
+    serverCpuPct: serverStats.map((s) => s.window.cpuPct),
+    lastSeqByRoom,
+    ackedByRoom,
+  };
+  hist.destroy();
+  peer.destroy();
+  ack.destroy();
+  return result;
+}
+
+/** Why a stage does not count as sustained, or null when it does. */
+export function stageFailure(s: StageResult, latency: 'delivery' | 'ack', p99LimitMs = 100): string | null {
+  if (s.saturated) return `generator saturated (${s.genCpuMaxPct.toFixed(0)}% of a core)`;
+  const errs = Object.entries(s.errors);
+  if (errs.length) return `errors ${errs.map(([k, v]) => `${k}×${v}`).join(', ')}`;
+  if (s.reach < 1) return `reach ${(s.reach * 100).toFixed(2)}%`;
+  if (s.issued < s.planned * 0.9) return `sent only ${s.achievedRate.toFixed(0)}/s`;
+  const p99 = latency === 'ack' ? s.ack.p99 : s.delivery.p99;
+  if (p99 > p99LimitMs) return `p99 ${p99} ms`;
+  return null;
+}
+
+export interface RampResult {
+  /** The highest stage that passed, or null. */
+  best: StageResult | null;
+  stages: (StageResult & { failure: string | null })[];
+  stoppedBy: string;
+  /** True when the ramp ended on a saturated generator: the server's ceiling may be higher. */
+  generatorBound: boolean;
+}
+
+/**
+ * Raises the send rate stage by stage (`start`, `start×factor`, ...) until a stage misses p99 ≤
+ * 100 ms with 100 % delivered, or a generator saturates. The best passing stage is the
+ * sustained rate.
+ */
+export async function ramp(
+  ctx: Ctx,
+  load: Load,
+  o: { start: number; factor: number; maxStages: number; refine?: number; durationMs: number; latency: 'delivery' | 'ack'; label: string; bodyBytes?: number },
+): Promise<RampResult> {
+  const stages: RampResult['stages'] = [];
+  let best: StageResult | null = null;
+  let stoppedBy = 'max stages';
+  let generatorBound = false;
+  const run = async (rate: number) => {
+    const s = await runStage(load, rate, o.durationMs, { bodyBytes: o.bodyBytes ?? 200 });
+    const failure = stageFailure(s, o.latency);
+    stages.push({ ...s, failure });
+    const lat = o.latency === 'ack' ? s.ack : s.delivery;
+    ctx.log(
+      `    ${o.label} ${Math.round(rate)} msg/s: ${Math.round(s.deliveriesPerSec)} deliveries/s, ${Math.round(s.ackedPerSec)} acks/s, ` +
+        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}%, ` +
+        `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
+    );
+    await sleep(200);
+    return { s, failure };
+  };
+  // Warm-up (JIT, buffers, pools) at the starting rate; not counted. The smoke test skips it.
+  if (!ctx.opts.smoke) {
+    await runStage(load, o.start, Math.min(o.durationMs, 1_000), { bodyBytes: o.bodyBytes ?? 200 });
+    await sleep(200);
+  }
+  let rate = o.start;
+  let failedAt: number | null = null;
+  for (let i = 0; i < o.maxStages; i++) {
+    let { s, failure } = await run(rate);
+    // The machine is shared: one latency spike gets one second chance at the same rate.
+    if (failure && !s.saturated && s.reach >= 1 && Object.keys(s.errors).length === 0) ({ s, failure } = await run(rate));
+    if (failure) {
+      stoppedBy = failure;
+      generatorBound = s.saturated;
+      failedAt = rate;
+      break;
+    }
+    best = s;
+    rate *= o.factor;
+  }
+  // Bisect (geometrically) between the best passing rate and the first failing one.
+  for (let i = 0; i < (o.refine ?? 0) && failedAt !== null && best; i++) {
+    const mid = Math.sqrt(best.rate * failedAt);
+    const { s, failure } = await run(mid);
+    if (failure) {
+      failedAt = mid;
+      stoppedBy = failure;
+      generatorBound = s.saturated;
+    } else best = s;
+  }
+  return { best, stages, stoppedBy, generatorBound };
+}
+
+// ---- results ----------------------------------------------------------------------------------
+
+export function addRow(ctx: Ctx, row: Omit<Row, 'ratio'> & { ratio?: number | null }) {
+  const ratio =
+    row.ratio !== undefined ? row.ratio : row.baseline !== null && row.project !== null && row.baseline !== 0 ? row.project / row.baseline : null;
+  ctx.rows.push({ ...row, ratio });
+}
+
+/** Room-membership helpers for seeding and client specs. */
+export function roomsOfMembers(conversations: { members: number[] }[], ids: string[], users: number): string[][] {
+  const out: string[][] = Array.from({ length: users }, () => []);
+  conversations.forEach((c, i) => {
+    for (const m of c.members) out[m]!.push(ids[i]!);
+  });
+  return out;
+}
+
+// ---- runs -------------------------------------------------------------------------------------
+
+/**
+ * The order targets run in: the bare Socket.IO baseline first and last, the project between, so
+ * a drift of the shared machine shows up in the baseline's spread instead of in the ratio.
+ */
+export function targetOrder(ctx: Ctx, withWs = true): ServerKind[] {
+  const ws: ServerKind[] = withWs ? ['ws'] : [];
+  if (ctx.opts.smoke) return ['socketio', ...ws, 'project'];
+  if (ctx.opts.full) return ['socketio', ...ws, 'project', 'socketio', ...ws, 'project', 'socketio'];
+  return ['socketio', ...ws, 'project', 'socketio'];
+}
+
+/**
+ * Runs `fn` against one freshly started server of `kind` (the project on a freshly seeded store),
+ * then stops it and drops what it created, whatever happens.
+ */
+export async function withServer<T>(
+  ctx: Ctx,
+  kind: ServerKind,
+  o: { name: string; plan?: SeedPlan; store?: 'postgres' | 'pglite'; redis?: boolean; env?: Record<string, string>; profile?: boolean },
+  fn: (server: Server, store: ProjectStore | null) => Promise<T>,
+): Promise<T> {
+  let store: ProjectStore | null = null;
+  let server: Server | null = null;
+  try {
+    if (kind === 'project') store = await prepareProject(ctx, { store: o.store ?? 'postgres', plan: o.plan ?? { users: 0, conversations: [] }, redis: o.redis });
+    server = await startServer(ctx, kind, { name: o.name, env: { ...store?.env, ...o.env }, profile: o.profile });
+    return await fn(server, store);
+  } finally {
+    if (server) await (o.profile ? server.stop() : server.kill());
+    await store?.cleanup();
+  }
+}
+
+/** Spawns enough generators for `clients`, runs `fn`, and always stops them. */
+export async function withGenerators<T>(ctx: Ctx, clients: number, label: string, fn: (gens: Generator[]) => Promise<T>, min = 1): Promise<T> {
+  const gens = await spawnGenerators(ctx, Math.max(min, Math.ceil(clients / MAX_CLIENTS_PER_GENERATOR)), label);
+  try {
+    return await fn(gens);
+  } finally {
+    await stopGenerators(gens);
+  }
+}
+
+/** Groups senders (by client number) per generator, using where each client landed. */
+export function sendersByGenerator(gens: Generator[], placements: Placement[], senders: { client: number; room: string }[]): SenderSpec[][] {
+  const out: SenderSpec[][] = gens.map(() => []);
+  for (const s of senders) {
+    const p = placements[s.client];
+    if (p) out[p.gen]!.push({ client: p.index, room: s.room });
+  }
+  return out;
+}
+
+/** The client specs for a target: cookies and conversation ids for the project, room names for baselines. */
+export function clientSpecs(kind: ServerKind, roomsOfUser: string[][], store: ProjectStore | null): ClientSpec[] {
+  return roomsOfUser.map((rooms, i) => (kind === 'project' ? { cookie: store!.seeded.cookies[i]!, rooms } : { rooms }));
+}
+
+export const protocolOf = (kind: ServerKind): Protocol => (kind === 'project' ? 'project' : kind === 'socketio' ? 'socketio' : 'ws');
+
+export const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * Latency percentiles of the project and the socket.io baseline at the same send rate: the
+ * highest rate that every run passed (ramps follow the same rates), medians over runs.
+ */
+export function latencyAtCommonRate(ctx: Ctx, scenario: string, runs: { kind: ServerKind; ramp: RampResult }[], which: 'delivery' | 'ack' | 'peer') {
+  const passed = runs.map((r) => new Set(r.ramp.stages.filter((s) => s.failure === null).map((s) => s.rate)));
+  const common = [...(passed[0] ?? [])].filter((rate) => passed.every((p) => p.has(rate))).sort((a, b) => b - a)[0];
+  if (common === undefined) return;
+  const at = (kind: ServerKind) =>
+    runs.filter((r) => r.kind === kind).map((r) => r.ramp.stages.filter((s) => s.rate === common && s.failure === null).at(-1)!);
+  for (const p of ['p50', 'p99', 'p999'] as const) {
+    addRow(ctx, {
+      scenario,
+      metric: `${which} ${p} at ${Math.round(common)} msg/s`,
+      unit: 'ms',
+      baselineName: 'socket.io',
+      baseline: median(at('socketio').map((s) => s[which][p])),
+      project: median(at('project').map((s) => s[which][p])),
+    });
+  }
+}

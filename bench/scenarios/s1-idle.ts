@@ -1,0 +1,119 @@
+/**
+ * S1, idle density: N authenticated connections, each in 2 rooms of 10, doing nothing. Measured
+ * on the server: heap and RSS per connection after a forced GC (growth over the empty server ÷
+ * N), idle CPU over a window, event-loop delay p99 and utilisation.
+ *
+ * The project's sockets are real sessions (cookie → HMAC lookup) whose users belong to 2
+ * conversations; the project also puts every socket in its user and session rooms, keeps a
+ * presence lease and renews room seats on timers, which is part of what idle costs here.
+ *
+ * "20k": one process can hold at most ~19,900 sockets (open-files hard limit 20,000 on this
+ * machine), so the full size is 19,500.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  addRow,
+  clientSpecs,
+  connectClients,
+  median,
+  protocolOf,
+  size,
+  targetOrder,
+  withGenerators,
+  withServer,
+  type Ctx,
+  type ServerKind,
+} from '../lib/harness.js';
+
+interface Point {
+  connections: number;
+  heapPerConnKiB: number;
+  rssPerConnKiB: number;
+  idleCpuPct: number;
+  eldP99Ms: number;
+  elu: number;
+  handshakesPerSec: number;
+  generatorCpuPct: number;
+}
+
+export async function s1(ctx: Ctx) {
+  const sizes = size(ctx, { smoke: [20], quick: [2_500, 5_000], full: [10_000, 19_500] });
+  const windowMs = size(ctx, { smoke: 500, quick: 5_000, full: 30_000 });
+  const users = sizes.at(-1)!;
+  const roomsPerSet = Math.ceil(users / 10);
+  // Room A groups users 0-9, 10-19, ...; room B takes every roomsPerSet-th user: 2 rooms of 10 each.
+  const roomsOf = (u: number) => [Math.floor(u / 10), roomsPerSet + (u % roomsPerSet)];
+  const plan = {
+    users,
+    conversations: Array.from({ length: 2 * roomsPerSet }, () => ({ kind: 'community' as const, members: [] as number[] })),
+  };
+  for (let u = 0; u < users; u++) for (const r of roomsOf(u)) plan.conversations[r]!.members.push(u);
+
+  const runs: { kind: ServerKind; points: Point[] }[] = [];
+  for (const kind of targetOrder(ctx)) {
+    ctx.log(`  S1 on ${kind}`);
+    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan }, (server, store) =>
+      withGenerators(ctx, users, `s1-${kind}`, async (gens) => {
+        const roomIds = kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `room${r}`);
+        const specs = clientSpecs(kind, Array.from({ length: users }, (_, u) => roomsOf(u).map((r) => roomIds[r]!)), store);
+        await sleep(500);
+        const empty = await server.stats(true);
+        const points: Point[] = [];
+        let done = 0;
+        for (const n of sizes) {
+          const conn = await connectClients(gens, { protocol: protocolOf(kind), port: server.port }, specs.slice(done, n));
+          if (conn.failed) throw new Error(`S1: ${conn.failed} of ${n - done} clients failed to connect: ${conn.errors.join('; ')}`);
+          const handshakesPerSec = ((n - done) / conn.ms) * 1000;
+          done = n;
+          await sleep(Math.min(2_000, windowMs));
+          const mem = await server.stats(true);
+          if (mem.connections !== n) throw new Error(`S1: server holds ${mem.connections} connections, expected ${n}`);
+          await Promise.all([server.mark(), ...gens.map((g) => g.child.call('mark'))]);
+          await sleep(windowMs);
+          const idle = await server.stats(false);
+          const genCpu = await Promise.all(gens.map((g) => g.child.call<{ cpuPct: number }>('collect')));
+          const point: Point = {
+            connections: n,
+            heapPerConnKiB: (mem.heapUsed - empty.heapUsed) / n / 1024,
+            rssPerConnKiB: (mem.rss - empty.rss) / n / 1024,
+            idleCpuPct: idle.window.cpuPct,
+            eldP99Ms: idle.window.eldP99Ms,
+            elu: idle.window.elu,
+            handshakesPerSec,
+            generatorCpuPct: Math.max(...genCpu.map((g) => g.cpuPct)),
+          };
+          ctx.log(
+            `    ${n} idle: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}%, ` +
+              `eld p99 ${point.eldP99Ms.toFixed(2)} ms, ${Math.round(handshakesPerSec)} handshakes/s while connecting`,
+          );
+          points.push(point);
+        }
+        return points;
+      }),
+    );
+    runs.push({ kind, points });
+  }
+  ctx.details.S1 = { sizes, windowMs, runs };
+  for (const [i, n] of sizes.entries()) {
+    const m = (kind: ServerKind, key: keyof Point) => median(runs.filter((r) => r.kind === kind).map((r) => r.points[i]![key]));
+    const scenario = `S1 ${n.toLocaleString('en-US')} idle`;
+    const note = n === 19_500 ? '"20k": 19,500 is the most one process can hold under the 20,000 open-files limit' : undefined;
+    const heapRatio = m('project', 'heapPerConnKiB') / m('socketio', 'heapPerConnKiB');
+    const rssRatio = m('project', 'rssPerConnKiB') / m('socketio', 'rssPerConnKiB');
+    addRow(ctx, { scenario, metric: 'heap per connection after GC', unit: 'KiB', baselineName: 'socket.io', baseline: m('socketio', 'heapPerConnKiB'), project: m('project', 'heapPerConnKiB'), target: '≤ 1.2×', pass: heapRatio <= 1.2, note });
+    addRow(ctx, { scenario, metric: 'RSS per connection after GC', unit: 'KiB', baselineName: 'socket.io', baseline: m('socketio', 'rssPerConnKiB'), project: m('project', 'rssPerConnKiB'), target: '≤ 1.2×', pass: rssRatio <= 1.2 });
+    addRow(ctx, { scenario, metric: 'heap per connection after GC', unit: 'KiB', baselineName: 'raw ws', baseline: m('ws', 'heapPerConnKiB'), project: m('project', 'heapPerConnKiB') });
+    const isLargest = i === sizes.length - 1;
+    addRow(ctx, {
+      scenario,
+      metric: 'idle CPU, % of a core',
+      unit: '%',
+      baselineName: 'socket.io',
+      baseline: m('socketio', 'idleCpuPct'),
+      project: m('project', 'idleCpuPct'),
+      ...(isLargest ? { target: '≤ 5 % (project)', pass: m('project', 'idleCpuPct') <= 5 } : {}),
+    });
+    addRow(ctx, { scenario, metric: 'event-loop delay p99', unit: 'ms', baselineName: 'socket.io', baseline: m('socketio', 'eldP99Ms'), project: m('project', 'eldP99Ms') });
+    addRow(ctx, { scenario, metric: 'handshakes/s while connecting', unit: '/s', baselineName: 'socket.io', baseline: m('socketio', 'handshakesPerSec'), project: m('project', 'handshakesPerSec') });
+  }
+}

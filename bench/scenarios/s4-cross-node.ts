@@ -1,0 +1,184 @@
+/**
+ * S4, cross-node: P match pairs whose two members are connected to different nodes (two server
+ * processes, one Postgres schema, one Redis prefix), so every `chat:sent` to the peer crosses
+ * the Socket.IO Redis adapter. Measured: peer delivery latency at 50 % of the single node's
+ * sustainable rate, as added p50/p99 over the single node (no Redis) at the same rate; and the
+ * sustainable rate of the two nodes. Each adapter of `--adapter` runs in turn (REDIS_ADAPTER).
+ *
+ * Baseline: bare Socket.IO with @socket.io/redis-adapter across two processes, against one bare
+ * Socket.IO process, at the same rate. Both nodes share the server core (taskset), so the two
+ * nodes get the CPU one node gets: this measures the adapter's cost, not scaling out.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  addRow,
+  clientSpecs,
+  connectClients,
+  median,
+  protocolOf,
+  ramp,
+  runStage,
+  sendersByGenerator,
+  size,
+  spawnGenerators,
+  startServer,
+  stageFailure,
+  stopGenerators,
+  prepareProject,
+  rand,
+  type Ctx,
+  type Generator,
+  type ProjectStore,
+  type RampResult,
+  type Server,
+  type ServerKind,
+  type StageResult,
+} from '../lib/harness.js';
+import { REDIS_URL, deleteRedisKeys } from '../lib/seed.js';
+
+interface Setup {
+  kind: ServerKind;
+  nodes: 1 | 2;
+  adapter?: string;
+}
+
+export async function s4(ctx: Ctx) {
+  const pairs = size(ctx, { smoke: 4, quick: 500, full: 2_000 });
+  const stage = size(ctx, {
+    smoke: { start: 10, durationMs: 700, factor: 2, maxStages: 1, refine: 0 },
+    quick: { start: 50, durationMs: 1_500, factor: 2, maxStages: 8, refine: 1 },
+    full: { start: 50, durationMs: 5_000, factor: 1.5, maxStages: 14, refine: 2 },
+  });
+  const fixedMs = size(ctx, { smoke: 1_000, quick: 3_000, full: 10_000 });
+  const users = pairs * 2;
+  const plan = { users, conversations: Array.from({ length: pairs }, (_, i) => ({ kind: 'match' as const, members: [2 * i, 2 * i + 1] })) };
+
+  /** Starts the setup, connects side A (even users) to node 0 and side B to the last node, runs `fn`. */
+  async function withSetup<T>(setup: Setup, fn: (load: Parameters<typeof runStage>[0]) => Promise<T>): Promise<T> {
+    const label = `s4-${setup.kind}-${setup.nodes}n${setup.adapter ? `-${setup.adapter}` : ''}`;
+    let store: ProjectStore | null = null;
+    const servers: Server[] = [];
+    let gens: Generator[] = [];
+    const prefix = `hmbench:${rand()}:`;
+    const redis = setup.nodes === 2;
+    try {
+      if (setup.kind === 'project') store = await prepareProject(ctx, { store: 'postgres', plan, redis });
+      const env: Record<string, string> = { ...store?.env };
+      if (redis && setup.kind === 'project') env.REDIS_ADAPTER = setup.adapter ?? 'pubsub';
+      if (redis && setup.kind !== 'project') Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
+      for (let n = 0; n < setup.nodes; n++) servers.push(await startServer(ctx, setup.kind, { name: `${label}-node${n}-${rand()}`, env }));
+      // A node's Redis subscriber can take a moment (a reconnect after a failed ready check) before
+      // it hears the other node; the bench measures the steady state, so let both settle.
+      if (setup.nodes === 2) await sleep(ctx.opts.smoke ? 1_000 : 2_000);
+      gens = await spawnGenerators(ctx, 2, label);
+      const roomIds = setup.kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `pair${r}`);
+      const specs = clientSpecs(setup.kind, Array.from({ length: users }, (_, u) => [roomIds[Math.floor(u / 2)]!]), store);
+      const sides = [0, 1].map((side) => specs.filter((_, u) => u % 2 === side));
+      const conns = await Promise.all(
+        [0, 1].map((side) => connectClients([gens[side]!], { protocol: protocolOf(setup.kind), port: servers[side === 0 ? 0 : servers.length - 1]!.port }, sides[side]!)),
+      );
+      for (const c of conns) if (c.failed) throw new Error(`S4: ${c.failed} clients failed to connect: ${c.errors.join('; ')}`);
+      // Pair i: side A is user 2i (gen 0, index i), side B user 2i+1 (gen 1, index i). Alternate the sender.
+      const placements = Array.from({ length: users }, (_, u) => conns[u % 2]!.placements[Math.floor(u / 2)]!).map((p, u) => ({ gen: u % 2, index: p.index }));
+      const senders = sendersByGenerator(
+        gens,
+        placements,
+        Array.from({ length: pairs }, (_, i) => ({ client: 2 * i + (i % 2), room: roomIds[i]! })),
+      );
+      return await fn({ gens, senders, roomSize: () => 2, servers });
+    } finally {
+      await stopGenerators(gens);
+      for (const s of servers) await s.kill();
+      await store?.cleanup();
+      if (redis && setup.kind !== 'project') await deleteRedisKeys(prefix);
+    }
+  }
+
+  const fixedRuns: { setup: Setup; stage: StageResult; failure: string | null }[] = [];
+  const runFixed = async (setup: Setup, rate: number) => {
+    ctx.log(`  S4 ${setup.kind} ${setup.nodes} node(s)${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`);
+    try {
+      const s = await withSetup(setup, async (load) => {
+        if (!ctx.opts.smoke) await runStage(load, rate, Math.min(1_000, fixedMs)); // warm-up
+        return runStage(load, rate, fixedMs);
+      });
+      const failure = stageFailure(s, 'ack', Infinity);
+      ctx.log(`    peer p50 ${s.peer.p50} p99 ${s.peer.p99} ms, ack p99 ${s.ack.p99} ms, reach ${(s.reach * 100).toFixed(2)}%${failure ? ` -- ${failure}` : ''}`);
+      fixedRuns.push({ setup, stage: s, failure });
+    } catch (err) {
+      ctx.log(`    failed: ${err instanceof Error ? err.message : String(err)}`);
+      fixedRuns.push({ setup, stage: null as unknown as StageResult, failure: String(err) });
+    }
+  };
+
+  // 1. The single node's sustainable rate (peer delivery p99 ≤ 100 ms); 50 % of it is the test load.
+  // (The smoke test skips the ramp and uses the starting rate.)
+  let single: RampResult | null = null;
+  if (!ctx.opts.smoke) {
+    ctx.log('  S4 project 1 node: ramp');
+    single = await withSetup({ kind: 'project', nodes: 1 }, (load) => ramp(ctx, load, { ...stage, latency: 'delivery', label: '1 node' }));
+  }
+  const rate = Math.max(1, (single?.best?.ackedPerSec ?? stage.start) * 0.5);
+
+  // 2. Same rate: single node, baselines, each adapter, single node again.
+  await runFixed({ kind: 'project', nodes: 1 }, rate);
+  await runFixed({ kind: 'socketio', nodes: 1 }, rate);
+  await runFixed({ kind: 'socketio', nodes: 2 }, rate);
+  for (const adapter of ctx.opts.adapters) await runFixed({ kind: 'project', nodes: 2, adapter }, rate);
+  if (!ctx.opts.smoke) {
+    await runFixed({ kind: 'socketio', nodes: 1 }, rate);
+    await runFixed({ kind: 'project', nodes: 1 }, rate);
+  }
+
+  // 3. Throughput of two nodes, per adapter.
+  const twoNode: Record<string, RampResult | string> = {};
+  for (const adapter of ctx.opts.smoke ? [] : ctx.opts.adapters) {
+    ctx.log(`  S4 project 2 nodes ${adapter}: ramp`);
+    try {
+      twoNode[adapter] = await withSetup({ kind: 'project', nodes: 2, adapter }, (load) => ramp(ctx, load, { ...stage, latency: 'delivery', label: `2 nodes ${adapter}` }));
+    } catch (err) {
+      twoNode[adapter] = String(err);
+      ctx.log(`    failed: ${String(err)}`);
+    }
+  }
+  ctx.details.S4 = { pairs, rate, single, fixedRuns, twoNode };
+
+  const fixed = (kind: ServerKind, nodes: number, adapter?: string) =>
+    fixedRuns.filter((r) => r.stage && r.setup.kind === kind && r.setup.nodes === nodes && (adapter === undefined || r.setup.adapter === adapter)).map((r) => r.stage);
+  const lat = (runs: StageResult[], p: 'p50' | 'p99') => median(runs.map((s) => s.peer[p]));
+  const reachOk = (runs: StageResult[]) => runs.length > 0 && runs.every((s) => s.reach >= 1);
+  for (const adapter of ctx.opts.adapters) {
+    const two = fixed('project', 2, adapter);
+    if (two.length === 0) {
+      addRow(ctx, { scenario: `S4 ${adapter}`, metric: 'FAILED (see log)', unit: '', baselineName: '', baseline: null, project: null });
+      continue;
+    }
+    for (const p of ['p50', 'p99'] as const) {
+      const added = lat(two, p) - lat(fixed('project', 1), p);
+      const baseAdded = lat(fixed('socketio', 2), p) - lat(fixed('socketio', 1), p);
+      addRow(ctx, {
+        scenario: `S4 ${adapter}`,
+        metric: `added peer ${p}, 2 nodes vs 1, at ${Math.round(rate)} msg/s`,
+        unit: 'ms',
+        baselineName: 'socket.io+redis',
+        baseline: baseAdded,
+        project: added,
+        ratio: null,
+        ...(p === 'p99' ? { target: '≤ 5 ms (project)', pass: reachOk(two) && added <= 5 } : {}),
+        note: reachOk(two) ? undefined : 'not every message reached the peer',
+      });
+    }
+    const t = twoNode[adapter];
+    if (t === undefined) continue;
+    const tput = typeof t === 'object' ? (t.best?.ackedPerSec ?? 0) : null;
+    addRow(ctx, {
+      scenario: `S4 ${adapter}`,
+      metric: 'sustained msgs/s, 2 nodes (peer p99 ≤ 100 ms)',
+      unit: '/s',
+      baselineName: '1 node',
+      baseline: single?.best?.ackedPerSec ?? 0,
+      project: tput,
+      note: typeof t === 'object' && t.generatorBound ? 'ramp ended on a saturated generator' : undefined,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The project's server as the bench runs it: the real `buildApp` (compiled `server/dist`, or the
+ * sources in the smoke test), configured from the environment exactly like `server/src/main.ts`,
+ * plus the bench's stats channel. Nothing in the production code knows about the bench.
+ */
+import { pathToFileURL } from 'node:url';
+import { serveStats } from './stats.js';
+
+type AppModule = typeof import('../../server/src/app.js');
+type ConfigModule = typeof import('../../server/src/config.js');
+
+const fromSource = process.env.BENCH_PROJECT_FROM === 'src';
+// BENCH_SERVER_DIR benches another checkout's server (a baseline commit, say); default this one.
+const serverDir = process.env.BENCH_SERVER_DIR ? pathToFileURL(`${process.env.BENCH_SERVER_DIR.replace(/\/$/, '')}/`) : new URL('../../server/', import.meta.url);
+const mod = (name: string) => new URL(fromSource ? `src/${name}.ts` : `dist/${name}.js`, serverDir).href;
+const { buildApp } = (await import(mod('app'))) as AppModule;
+const { loadConfig } = (await import(mod('config'))) as ConfigModule;
+
+const config = loadConfig(process.env);
+const app = await buildApp(config);
+await app.listen({ host: config.HOST, port: config.PORT });
+const address = app.server.address();
+serveStats({
+  port: typeof address === 'object' && address ? address.port : config.PORT,
+  connections: () => app.ctx.io.engine.clientsCount,
+  close: () => app.close(),
+});

@@ -1,0 +1,71 @@
+/**
+ * What every server under test (the project and both baselines) exposes to the runner over IPC,
+ * the same way: heap and RSS after a forced GC (`--expose-gc`), CPU, event-loop utilisation and
+ * event-loop delay over a window, and the number of open connections.
+ */
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { notify, serve } from '../lib/ipc.js';
+
+/** A server's numbers, as the runner receives them. */
+export interface ServerStats {
+  connections: number;
+  heapUsed: number;
+  rss: number;
+  /** Since the last `mark`. */
+  window: { ms: number; cpuPct: number; elu: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number };
+}
+
+/** Serves `mark`, `stats` and `exit`, then tells the runner it is ready on `port`. */
+export function serveStats(opts: { port: number; connections: () => number; close: () => Promise<void> }) {
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  let elu0: EventLoopUtilization = performance.eventLoopUtilization();
+  const mark = () => {
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    elu0 = performance.eventLoopUtilization();
+    eld.reset();
+  };
+  serve({
+    mark: () => mark(),
+    async stats(req: { gc?: boolean }): Promise<ServerStats> {
+      // Measure the window before collecting garbage, so the GC does not count as load.
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0);
+      const window = {
+        ms,
+        cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+        elu: elu.utilization,
+        eldP50Ms: eld.percentile(50) / 1e6,
+        eldP99Ms: eld.percentile(99) / 1e6,
+        eldMaxMs: eld.max / 1e6,
+      };
+      if (req.gc) {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (!gc) throw new Error('start the server with --expose-gc');
+        for (let i = 0; i < 3; i++) {
+          gc();
+          await sleep(50);
+        }
+      }
+      const mem = process.memoryUsage();
+      return { connections: opts.connections(), heapUsed: mem.heapUsed, rss: mem.rss, window };
+    },
+    async exit() {
+      // Answer first, then close and exit (a --cpu-prof profile is written on exit).
+      setImmediate(() => {
+        const force = setTimeout(() => process.exit(0), 5_000);
+        opts.close().finally(() => {
+          clearTimeout(force);
+          process.exit(0);
+        });
+      });
+      return null;
+    },
+  });
+  notify('ready', { port: opts.port });
+}
