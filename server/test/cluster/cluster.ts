@@ -318,7 +318,8 @@ export async function countKeys(redisUrl: string, prefix: string): Promise<numbe
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
