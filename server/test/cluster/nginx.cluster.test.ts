@@ -76,8 +76,9 @@ function connectVia(url: string, cookie: string, from: string, transports: ('web
     forceNew: true,
     extraHeaders: { cookie },
     auth: { protocolVersion: PROTOCOL_VERSION },
-    agent,
-  } as Parameters<typeof ioc>[1]);
+    // engine.io-client hands `agent` to Node's http/ws; its type only describes the browser.
+    agent: agent as unknown as string,
+  });
   onCleanup(async () => {
     socket.disconnect();
     agent.destroy();
