@@ -26,6 +26,8 @@ export class FailoverChat {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** How many times this client reached a node (the first connection included). */
   connections = 0;
+  /** How many `server:resync` notices this client acted on. */
+  resyncs = 0;
   /** The node URL of the current connection. */
   currentUrl: string | null = null;
 
@@ -141,6 +143,11 @@ export class FailoverChat {
           // As the browser does: leave now, come back (elsewhere) shortly after.
           s.disconnect();
           this.scheduleReconnect(reconnectAfterMs);
+        });
+        s.on('server:resync', () => {
+          // As the browser does (client/src/socket.ts): catch up as after a reconnect.
+          this.resyncs += 1;
+          for (const h of this.connected) h();
         });
         s.on('disconnect', () => {
           for (const h of this.connectivity) h();

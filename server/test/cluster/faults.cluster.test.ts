@@ -218,6 +218,8 @@ describe.runIf(services)('faults across nodes', () => {
         throw new Error(`${err.message}: ${b.output.join('').split('\n').filter((l) => /redis|resync/i.test(l)).slice(-10).join('\n')}`);
       });
       expect(cb.connections).toBe(1);
+      // Whatever ioredis still had queued may arrive late; the resync notice comes regardless.
+      await eventually(() => cb.resyncs >= 1, 10_000, 'the node to tell its clients to resync');
 
       // And live delivery works again.
       await eventually(
