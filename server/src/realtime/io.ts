@@ -115,6 +115,9 @@ export function createIo(deps: {
   });
 
   io.on('connection', (socket) => {
+    // The upgrade request (headers, parser state) would otherwise live as long as the socket;
+    // everything needed from it is in socket.handshake and socket.data by now.
+    (socket.conn as unknown as { request: unknown }).request = null;
     const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
     metrics.connectedSockets.inc();
     const extra = preloaded.get(socket.id) ?? [];
