@@ -13,7 +13,7 @@ import { HttpRouter, installHttpBoundary } from './infra/http.js';
 import { redisKeys } from './infra/keys.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrations.js';
-import { MemoryPresence, RedisPresence, TolerantPresence } from './infra/presence.js';
+import { MemoryPresence, PresenceFeed, RedisPresence, TolerantPresence } from './infra/presence.js';
 import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
 import { connectRedis } from './infra/redis.js';
 import { createIo } from './realtime/io.js';
@@ -79,9 +79,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   }
 
   const sockets = new SocketRouter(metrics, rateLimiter);
-  const io = createIo({ app, config, log, sessions, router: sockets, presence, metrics, redis, keys });
+  const presenceFeed = new PresenceFeed();
+  const io = createIo({ app, config, log, sessions, router: sockets, presence, presenceFeed, metrics, redis, keys });
   const http = new HttpRouter(app, sessions);
-  const ctx: AppContext = { config, log, app, io, db, redis, rateLimiter, presence, metrics, sessions, http, sockets };
+  const ctx: AppContext = { config, log, app, io, db, redis, rateLimiter, presence, presenceFeed, metrics, sessions, http, sockets };
   app.decorate('ctx', ctx);
   registerFeatures(ctx);
 

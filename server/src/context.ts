@@ -4,7 +4,7 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } fr
 import type { Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { Metrics } from './infra/metrics.js';
-import type { PresenceStore } from './infra/presence.js';
+import type { PresenceFeed, PresenceStore } from './infra/presence.js';
 import type { RateLimiter } from './infra/rate-limit.js';
 import type { RedisConnections } from './infra/redis.js';
 import type { Principal, SessionService } from './features/accounts/sessions.js';
@@ -26,6 +26,8 @@ export interface AppContext {
   redis: RedisConnections | null;
   rateLimiter: RateLimiter;
   presence: PresenceStore;
+  /** Presence transitions (online, offline) seen by this node, for features to pass on. */
+  presenceFeed: PresenceFeed;
   metrics: Metrics;
   sessions: SessionService;
   /** Registers typed, validated HTTP routes from `httpRoutes`. */

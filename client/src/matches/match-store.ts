@@ -1,7 +1,8 @@
 /**
  * The signed-in user's matches, kept live: loaded from `listMatches`, then updated by
  * `match:created`, `match:ended`, every message the chat client hears (order, preview, unread)
- * and read positions (own reads on any device clear unread; the other's move the ticks).
+ * and read positions (own reads on any device clear unread; the other's move the ticks), and
+ * `presence:changed` (the other came online or went offline).
  * Re-fetched after every reconnect, since events missed while away are not replayed.
  */
 import type { Ack, ErrorBody, Match, Message } from '@hackmeshi/shared';
@@ -176,6 +177,11 @@ on('match:created', (match) => {
 });
 
 on('match:ended', ({ matchId }) => removeMatch(matchId, endingByMe.has(matchId) ? null : 'ended'));
+on('presence:changed', ({ userId, presence }) => {
+  const items = matches.get().items;
+  if (!items.some((m) => m.other.id === userId)) return;
+  setItems(items.map((m) => (m.other.id === userId ? { ...m, otherPresence: presence } : m)));
+});
 chat.onMessage(messageArrived);
 chat.onRead(readMoved);
 

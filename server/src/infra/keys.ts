@@ -10,6 +10,8 @@ export function redisKeys(prefix: string) {
     rateLimit: (bucket: string) => `${prefix}rl:${bucket}`,
     /** Sorted set of a user's live connections, scored by lease expiry (ms since epoch). */
     presence: (userId: string) => `${prefix}presence:${userId}`,
+    /** Every user holding a lease, scored by their latest lease expiry: what the sweep scans. */
+    presenceIndex: `${prefix}presence-index`,
     /** When the user was last seen (ms since epoch). */
     lastSeen: (userId: string) => `${prefix}seen:${userId}`,
     /** When the user last did something (ms since epoch); expires when long idle. */

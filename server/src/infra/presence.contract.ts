@@ -50,6 +50,37 @@ export function presenceContract(label: string, make: () => Promise<PresenceStor
       expect((await p.status([u])).get(u)?.lastActive).toBeGreaterThanOrEqual(before - 5);
     });
 
+    it('reports the transitions: the first lease brings a user online, the last release takes them offline', async () => {
+      const p = await make();
+      const u = user();
+      expect(await p.refresh(u, 'tab1', 10_000)).toBe(true);
+      expect(await p.refresh(u, 'tab2', 10_000)).toBe(false);
+      expect(await p.refresh(u, 'tab1', 10_000)).toBe(false);
+      expect(await p.release(u, 'tab1')).toBe(false);
+      expect(await p.release(u, 'tab2')).toBe(true);
+      expect(await p.refresh(u, 'tab3', 10_000)).toBe(true);
+    });
+
+    it('sweeps a user whose leases all lapsed exactly once, and never one still connected', async () => {
+      const p = await make();
+      const [dead, alive, cleanlyGone] = [user(), user(), user()];
+      await p.refresh(dead, 'c1', 100);
+      await p.refresh(dead, 'c2', 150);
+      await p.refresh(alive, 'c', 100);
+      await p.refresh(cleanlyGone, 'c', 100);
+      await p.release(cleanlyGone, 'c');
+      await new Promise((r) => setTimeout(r, 60));
+      await p.refresh(alive, 'c', 10_000);
+      await new Promise((r) => setTimeout(r, 200));
+      const [first, second] = [await p.sweep(), await p.sweep()];
+      expect(first).toContain(dead);
+      expect(first).not.toContain(alive);
+      expect(first).not.toContain(cleanlyGone);
+      expect(second).not.toContain(dead);
+      // A lapsed user who comes back is online again, and sweepable again later.
+      expect(await p.refresh(dead, 'c3', 100)).toBe(true);
+    });
+
     it('answers for many users at once', async () => {
       const p = await make();
       const [a, b] = [user(), user()];

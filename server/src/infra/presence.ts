@@ -29,10 +29,15 @@ export function toPresence(s: PresenceStatus | undefined, now = Date.now()): Pre
  * against both (presence.contract.ts).
  */
 export interface PresenceStore {
-  /** Takes or renews the lease of one connection for `ttlMs`. */
-  refresh(userId: string, connId: string, ttlMs: number): Promise<void>;
-  /** Ends a connection's lease now (clean disconnect). */
-  release(userId: string, connId: string): Promise<void>;
+  /** Takes or renews the lease of one connection for `ttlMs`. True when the user was offline until now. */
+  refresh(userId: string, connId: string, ttlMs: number): Promise<boolean>;
+  /** Ends a connection's lease now (clean disconnect). True when that was the user's last one. */
+  release(userId: string, connId: string): Promise<boolean>;
+  /**
+   * Users whose every lease has lapsed (their node died) since the last sweep. Each such user is
+   * returned by exactly one call, whichever node makes it, so one node tells the others.
+   */
+  sweep(): Promise<string[]>;
   /** Records that the user did something just now (not idle). */
   touch(userId: string): Promise<void>;
   status(userIds: string[]): Promise<Map<string, PresenceStatus>>;
@@ -51,16 +56,37 @@ export class MemoryPresence implements PresenceStore {
     const now = Date.now();
     let conns = this.leases.get(userId);
     if (!conns) this.leases.set(userId, (conns = new Map()));
+    const wasOnline = this.prune(conns, now) > 0;
     conns.set(connId, now + ttlMs);
     this.seen.set(userId, now);
+    return !wasOnline;
   }
 
   async release(userId: string, connId: string) {
     const conns = this.leases.get(userId);
-    if (!conns) return;
+    if (!conns) return false;
     conns.delete(connId);
     this.seen.set(userId, Date.now());
-    if (conns.size === 0) this.leases.delete(userId);
+    if (this.prune(conns, Date.now()) > 0) return false;
+    this.leases.delete(userId);
+    return true;
+  }
+
+  async sweep() {
+    const now = Date.now();
+    const gone: string[] = [];
+    for (const [userId, conns] of this.leases) {
+      if (this.prune(conns, now) > 0) continue;
+      this.leases.delete(userId);
+      gone.push(userId);
+    }
+    return gone;
+  }
+
+  /** Drops lapsed leases; returns how many live ones remain. */
+  private prune(conns: Map<string, number>, now: number) {
+    for (const [c, exp] of conns) if (exp <= now) conns.delete(c);
+    return conns.size;
   }
 
   async status(userIds: string[]) {
@@ -80,6 +106,27 @@ export class MemoryPresence implements PresenceStore {
   }
 }
 
+// Claims users whose index entry is due: drops their lapsed leases and, if none is left, removes
+// and returns them; otherwise moves their entry to their latest lease. Atomic, so every lapsed
+// user is returned to exactly one caller. (Touches per-user keys it is not given, so on a Redis
+// Cluster the keys need a common hash tag; see docs/scaling.md.)
+const SWEEP_SCRIPT = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local gone = {}
+for _, uid in ipairs(due) do
+  local key = ARGV[3] .. uid
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if #top == 0 then
+    redis.call('ZREM', KEYS[1], uid)
+    table.insert(gone, uid)
+  else
+    redis.call('ZADD', KEYS[1], top[2], uid)
+  end
+end
+return gone
+`;
+
 export class RedisPresence implements PresenceStore {
   constructor(
     private readonly redis: Redis,
@@ -89,12 +136,16 @@ export class RedisPresence implements PresenceStore {
   async refresh(userId: string, connId: string, ttlMs: number) {
     const now = Date.now();
     const key = this.keys.presence(userId);
-    await this.redis
+    const res = await this.redis
       .multi()
+      .zremrangebyscore(key, '-inf', now)
+      .zcard(key)
       .zadd(key, now + ttlMs, connId)
       .pexpire(key, ttlMs)
+      .zadd(this.keys.presenceIndex, 'GT', now + ttlMs, userId)
       .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000)
       .exec();
+    return Number(res?.[1]?.[1] ?? 0) === 0;
   }
 
   async touch(userId: string) {
@@ -102,11 +153,24 @@ export class RedisPresence implements PresenceStore {
   }
 
   async release(userId: string, connId: string) {
-    await this.redis
+    const now = Date.now();
+    const key = this.keys.presence(userId);
+    const res = await this.redis
       .multi()
-      .zrem(this.keys.presence(userId), connId)
-      .set(this.keys.lastSeen(userId), Date.now(), 'PX', 30 * 24 * 3600 * 1000)
+      .zrem(key, connId)
+      .zremrangebyscore(key, '-inf', now)
+      .zcard(key)
+      .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000)
       .exec();
+    const offline = Number(res?.[2]?.[1] ?? 0) === 0;
+    // A refresh racing in between re-adds the index entry, so removing it here loses nothing.
+    if (offline) await this.redis.zrem(this.keys.presenceIndex, userId);
+    return offline;
+  }
+
+  async sweep() {
+    const prefix = this.keys.presence('');
+    return (await this.redis.eval(SWEEP_SCRIPT, 1, this.keys.presenceIndex, Date.now(), 200, prefix)) as string[];
   }
 
   async status(userIds: string[]) {
@@ -158,6 +222,10 @@ export class TolerantPresence implements PresenceStore {
     return this.inner.touch(userId);
   }
 
+  sweep() {
+    return this.inner.sweep();
+  }
+
   async status(userIds: string[]) {
     try {
       return await this.inner.status(userIds);
@@ -165,5 +233,25 @@ export class TolerantPresence implements PresenceStore {
       this.onError(err);
       return new Map<string, PresenceStatus>();
     }
+  }
+}
+
+/** A user's presence moved between online and offline, as every node should tell their contacts. */
+export type PresenceListener = (userId: string, presence: Presence) => void;
+
+/**
+ * Where presence transitions are announced inside one node: the connection layer reports them,
+ * features (matches) tell the people who see that user. Transitions come from whichever node saw
+ * them (a connect, a last disconnect, or the sweep that found a dead node's leases lapsed).
+ */
+export class PresenceFeed {
+  private readonly listeners = new Set<PresenceListener>();
+
+  on(listener: PresenceListener) {
+    this.listeners.add(listener);
+  }
+
+  emit(userId: string, presence: Presence) {
+    for (const l of this.listeners) l(userId, presence);
   }
 }

@@ -7,7 +7,7 @@ import { SESSION_COOKIE, type SessionService } from '../features/accounts/sessio
 import { rooms, type RedisKeys } from '../infra/keys.js';
 import type { Metrics } from '../infra/metrics.js';
 import { isOriginAllowed } from '../infra/origin.js';
-import type { PresenceStore } from '../infra/presence.js';
+import type { PresenceFeed, PresenceStore } from '../infra/presence.js';
 import type { RedisConnections } from '../infra/redis.js';
 import { toAppError } from '../infra/errors.js';
 import type { SocketRouter } from './socket-router.js';
@@ -32,6 +32,7 @@ export function createIo(deps: {
   sessions: SessionService;
   router: SocketRouter;
   presence: PresenceStore;
+  presenceFeed: PresenceFeed;
   metrics: Metrics;
   redis: RedisConnections | null;
   keys: RedisKeys;
@@ -123,13 +124,22 @@ export function createIo(deps: {
     const extra = preloaded.get(socket.id) ?? [];
     preloaded.delete(socket.id);
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId), ...extra]);
-    void Promise.all([presence.refresh(socket.data.userId, socket.id, leaseMs), presence.touch(socket.data.userId)]).catch(
+    const userId = socket.data.userId;
+    void Promise.all([presence.refresh(userId, socket.id, leaseMs), presence.touch(userId)]).then(
+      ([cameOnline]) => {
+        if (cameOnline) deps.presenceFeed.emit(userId, { state: 'online', lastSeen: new Date().toISOString() });
+      },
       (err) => slog.warn({ err }, 'presence refresh failed'),
     );
     slog.debug('socket connected');
     socket.on('disconnect', (reason) => {
       metrics.connectedSockets.dec();
-      void presence.release(socket.data.userId, socket.id).catch((err) => slog.warn({ err }, 'presence release failed'));
+      void presence.release(userId, socket.id).then(
+        (wentOffline) => {
+          if (wentOffline) deps.presenceFeed.emit(userId, { state: 'offline', lastSeen: new Date().toISOString() });
+        },
+        (err) => slog.warn({ err }, 'presence release failed'),
+      );
       slog.debug({ reason }, 'socket disconnected');
     });
     router.attach(socket, slog).catch((err) => {
@@ -139,10 +149,19 @@ export function createIo(deps: {
   });
 
   // Renew the leases of this node's sockets; if the node dies, they lapse within LEASE_TTL_MS.
+  // Every node also sweeps for users whose leases all lapsed (a dead node's); each is claimed
+  // by one sweep only, and that node announces them offline.
   const timer = setInterval(() => {
     for (const s of io.of('/').sockets.values()) {
       void presence.refresh(s.data.userId, s.id, leaseMs).catch(() => {});
     }
+    void presence.sweep().then(
+      (gone) => {
+        const at = new Date(Date.now() - leaseMs).toISOString();
+        for (const userId of gone) deps.presenceFeed.emit(userId, { state: 'offline', lastSeen: at });
+      },
+      (err) => log.warn({ err }, 'presence sweep failed'),
+    );
   }, leaseMs / 3);
   timer.unref();
   deps.app.addHook('onClose', async () => clearInterval(timer));

@@ -544,8 +544,10 @@ describe.runIf(services)('every feature across nodes', () => {
 
     // B has never connected: offline to A, asking through node 1.
     expect(await seen()).toEqual({ state: 'offline', lastSeen: null });
-    const bs = await p.b.socket(n2);
     const as = await p.a.socket(n1);
+    const cameOnline = nextEvent(as, 'presence:changed', LIVE_MS, (e) => e.userId === p.b.id);
+    const bs = await p.b.socket(n2);
+    expect((await cameOnline).presence.state).toBe('online');
     await eventually(async () => (await seen()).state === 'online', LIVE_MS, 'B online as seen through node 1');
     const listed = (await api(p.a, n1, 'GET', '/api/matches')) as { id: string; otherPresence: { state: string } }[];
     expect(listed.find((m) => m.id === p.matchId)?.otherPresence.state).toBe('online');
@@ -570,6 +572,8 @@ describe.runIf(services)('every feature across nodes', () => {
     // Node 2 crashes. Nobody cleans up: B's leases must simply run out.
     const withoutB = nextEvent(as, 'room:state', LEASE_TTL_MS + 3_000, (s) => s.participants.every((x) => x.user.id !== p.b.id));
     const lobby = nextEvent(as, 'lobby:updated', LEASE_TTL_MS + 3_000, (r) => r.id === room.id && r.participantCount === 1);
+    // And A is told, live: the surviving node's sweep finds B's lapsed leases and says so.
+    const pushed = nextEvent(as, 'presence:changed', LEASE_TTL_MS + 3_000, (e) => e.userId === p.b.id && e.presence.state === 'offline');
     const crashed = Date.now();
     await n2.kill();
     let offlineAfter = 0;
@@ -594,6 +598,7 @@ describe.runIf(services)('every feature across nodes', () => {
     // Last seen is kept: when B's node last renewed the lease, shortly before the crash.
     expect(Date.parse(last.lastSeen!)).toBeGreaterThan(crashed - LEASE_TTL_MS);
     expect(Date.parse(last.lastSeen!)).toBeLessThanOrEqual(crashed);
+    expect((await pushed).presence.state).toBe('offline');
     expect(n1.alive()).toBe(true);
   });
 });

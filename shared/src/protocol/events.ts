@@ -18,7 +18,7 @@ import {
   TypingUpdated,
   Watch,
 } from './chat.js';
-import { Match, MatchEnded } from './matches.js';
+import { Match, MatchEnded, PresenceChanged } from './matches.js';
 import { Notification, NotificationsRead } from './notifications.js';
 import { MeetupCounts, RsvpUpdated } from './meetups.js';
 import { CommunityCount, CommunityRemoved } from './communities.js';
@@ -110,6 +110,8 @@ export const serverEvents = {
   'match:created': Match,
   /** To both members' devices: the match ended. The other side is given no reason. */
   'match:ended': MatchEnded,
+  /** A match partner came online or went offline (any node). */
+  'presence:changed': PresenceChanged,
   /** A message was stored in a conversation you are in. */
   'chat:sent': Message,
   /** A message was edited. */

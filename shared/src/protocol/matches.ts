@@ -30,6 +30,12 @@ export type Match = z.infer<typeof Match>;
 /** Pushed to the other member when a match ends. No reason is given. */
 export const MatchEnded = z.object({ matchId: Id, conversationId: Id });
 
+/**
+ * To a user's match partners: they came online (first connection anywhere) or went offline (last
+ * connection closed, or their node died and the lease ran out). Idle is not pushed; it is read.
+ */
+export const PresenceChanged = z.object({ userId: Id, presence: Presence });
+
 /** Report reasons a user can pick. */
 export const ReportReason = z.enum(['spam', 'harassment', 'inappropriate', 'impersonation', 'other']);
 

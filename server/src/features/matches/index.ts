@@ -37,6 +37,17 @@ export function registerMatches(ctx: AppContext, deps: { chat: ChatService; card
     });
   }
 
+  // Presence transitions, from whichever node saw them, go to the user's match partners (on
+  // any node, through their user rooms).
+  ctx.presenceFeed.on((userId, p) => {
+    void store.partners(userId).then(
+      (partners) => {
+        for (const other of partners) io.to(rooms.user(other)).emit('presence:changed', { userId, presence: p });
+      },
+      (err) => ctx.log.warn({ err, userId }, 'presence fan-out failed'),
+    );
+  });
+
   async function matchFor(userId: string, matchId: string): Promise<Match> {
     const view = await store.get(userId, matchId);
     if (!view) throw new AppError(ErrorCode.NOT_FOUND, 'No such match');

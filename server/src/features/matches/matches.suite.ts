@@ -107,6 +107,31 @@ export function matchSuite(label: string, opts: TestServerOptions) {
       expect((await owner.call({ method: 'POST', url: `/api/users/${stranger.id}/accept` })).status).toBe(404);
     });
 
+    it('tells match partners, live, when the other comes online and goes offline (across tabs)', async () => {
+      const { a, b } = await matchedPair(srv);
+      const stranger = await user(srv);
+      const sa = await a.socket();
+      const watching = await stranger.socket();
+      const toStranger = collect(watching, 'presence:changed');
+
+      const online = nextEvent(sa, 'presence:changed', 3_000, (e) => e.userId === b.id);
+      const tab1 = await b.socket();
+      expect(await online).toMatchObject({ userId: b.id, presence: { state: 'online' } });
+
+      // A second tab is not news; closing it while the first stays is not either.
+      const changes = collect(sa, 'presence:changed');
+      const tab2 = await b.socket();
+      tab2.disconnect();
+      await sleep(300);
+      expect(changes).toHaveLength(0);
+
+      const offline = nextEvent(sa, 'presence:changed', 3_000, (e) => e.userId === b.id);
+      tab1.disconnect();
+      expect(await offline).toMatchObject({ userId: b.id, presence: { state: 'offline', lastSeen: expect.any(String) } });
+      // Only people matched with b hear about b.
+      expect(toStranger).toHaveLength(0);
+    });
+
     it('unmatch ends the match for both; the other side is told it ended, with no reason', async () => {
       const { a, b, match } = await matchedPair(srv);
       const sb = await b.socket();

@@ -203,6 +203,16 @@ export function matchStore(db: Db, chat: ChatStore) {
       return rows.map(toView);
     },
 
+    /** The users this user has a live match with (who see their presence). */
+    async partners(userId: string): Promise<string[]> {
+      const { rows } = await db.query<{ other: string }>(
+        `SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS other
+           FROM matches WHERE ended_at IS NULL AND (user_a = $1 OR user_b = $1)`,
+        [userId],
+      );
+      return rows.map((r) => r.other);
+    },
+
     /** One live match of the user, or null (unknown, ended, or someone else's). */
     async get(userId: string, matchId: string): Promise<MatchView | null> {
       const { rows } = await db.query<ViewRow>(`${MATCH_VIEW_SELECT} AND m.id = $2`, [userId, matchId]);
