@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, runCleanups, type Ctx, type Options, type Row } from './lib/harness.js';
+import { formatProfile, summarizeProfile } from './lib/profile.js';
 import { RESULTS_DIR, canPin, killAll, setSourceMode } from './lib/proc.js';
 import { s1 } from './scenarios/s1-idle.js';
 import { s2 } from './scenarios/s2-fanout.js';
@@ -118,8 +119,18 @@ export async function runBench(opts: Options, log: (line: string) => void = (l) 
   }
   ctx.details.failures = failures;
   ctx.details.rows = ctx.rows;
+  if (opts.profile && fs.existsSync(ctx.profileDir)) {
+    // Per server, every thread's profile; the loader thread's (start-up only) are dropped.
+    const files = fs.readdirSync(ctx.profileDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.cpuprofile'));
+    const summaries = files.map((f) => summarizeProfile(path.join(ctx.profileDir, f))).filter((s) => s.busyMs >= 300 && !isLoaderThread(s));
+    ctx.details.profiles = summaries;
+    for (const s of summaries) log(formatProfile(s));
+  }
   return ctx;
 }
+
+/** The ESM loader thread (tsx hooks) only compiles modules at start-up. */
+const isLoaderThread = (s: { top: { where: string }[] }) => s.top.slice(0, 3).some((t) => t.where.startsWith('node:internal/modules/esm/worker'));
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));

@@ -220,6 +220,8 @@ let storm: {
   connectedAt: number[];
   syncedAt: number[];
   failures: number;
+  /** Why attempts failed, counted by message (first 60 characters). */
+  failureReasons: Record<string, number>;
   syncErrors: number;
   sync: boolean;
 } | null = null;
@@ -231,8 +233,12 @@ function scheduleReconnect(c: Client) {
   setTimeout(() => {
     c.connect().then(
       () => onReconnected(c),
-      () => {
-        if (storm) storm.failures++;
+      (err: unknown) => {
+        if (storm) {
+          storm.failures++;
+          const reason = String((err as Error).message).slice(0, 60);
+          storm.failureReasons[reason] = (storm.failureReasons[reason] ?? 0) + 1;
+        }
         if (!c.up) scheduleReconnect(c);
       },
     );
@@ -409,7 +415,7 @@ serve({
 
   /** S5: drops every connection at once; each comes back by itself and (project) syncs. */
   drop(req: { sync: boolean }) {
-    storm = { t0: now(), connectedAt: [], syncedAt: [], failures: 0, syncErrors: 0, sync: req.sync };
+    storm = { t0: now(), connectedAt: [], syncedAt: [], failures: 0, failureReasons: {}, syncErrors: 0, sync: req.sync };
     for (const c of clients) {
       c.reconnecting = true;
       c.attempts = 0;
@@ -424,6 +430,7 @@ serve({
     connectedAt: storm?.connectedAt ?? [],
     syncedAt: storm?.syncedAt ?? [],
     failures: storm?.failures ?? 0,
+    failureReasons: storm?.failureReasons ?? {},
     syncErrors: storm?.syncErrors ?? 0,
   }),
 

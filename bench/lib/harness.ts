@@ -118,7 +118,8 @@ export async function startServer(
     if (process.env.BENCH_SERVER_DIR) env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR;
   }
   const nodeArgs = ['--expose-gc'];
-  if (o.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${o.name}.cpuprofile`);
+  // One directory per server: every thread (main, the module loader, PGlite's worker) writes its own file.
+  if (o.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(ctx.profileDir, o.name)}`);
   const child = new Child({ name: o.name, script: `servers/${kind}-server.ts`, env, cpu: SERVER_CPU, nodeArgs, logDir: ctx.logDir });
   try {
     await child.waitFor('ready', 90_000);
@@ -287,6 +288,8 @@ export interface StageResult {
   genCpuMaxPct: number;
   saturated: boolean;
   serverCpuPct: number[];
+  /** How long each server waited for a core (shared machine), % of the stage. */
+  serverCpuWaitPct: number[];
   lastSeqByRoom: Record<string, number>;
   ackedByRoom: Record<string, number>;
 }
@@ -371,6 +374,7 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     genCpuMaxPct,
     saturated: genCpuMaxPct > SATURATED_PCT,
     serverCpuPct: serverStats.map((s) => s.window.cpuPct),
+    serverCpuWaitPct: serverStats.map((s) => s.window.cpuWaitPct),
     lastSeqByRoom,
     ackedByRoom,
   };
@@ -422,7 +426,7 @@ export async function ramp(
     const lat = o.latency === 'ack' ? s.ack : s.delivery;
     ctx.log(
       `    ${o.label} ${Math.round(rate)} msg/s: ${Math.round(s.deliveriesPerSec)} deliveries/s, ${Math.round(s.ackedPerSec)} acks/s, ` +
-        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}%, ` +
+        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%), ` +
         `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
     );
     await sleep(200);
@@ -564,3 +568,16 @@ export function latencyAtCommonRate(ctx: Ctx, scenario: string, runs: { kind: Se
     });
   }
 }
+
+/**
+ * A note for the table when the servers spent a noticeable share of the stages waiting for a core
+ * (other work on the shared machine): their numbers are then lower than the server can do.
+ */
+export function contentionNote(stages: { serverCpuWaitPct: number[] }[]): string | undefined {
+  const waits = stages.flatMap((s) => s.serverCpuWaitPct).filter((w) => w >= 0);
+  const m = median(waits);
+  return Number.isFinite(m) && m >= 10 ? `server waited for a core ${m.toFixed(0)}% of the time (shared machine)` : undefined;
+}
+
+/** Joins optional notes. */
+export const notes = (...xs: (string | undefined | false)[]) => xs.filter(Boolean).join('; ') || undefined;

@@ -30,6 +30,8 @@ interface Point {
   heapPerConnKiB: number;
   rssPerConnKiB: number;
   idleCpuPct: number;
+  /** Share of the idle window the server waited for a core (shared machine). */
+  cpuWaitPct: number;
   eldP99Ms: number;
   elu: number;
   handshakesPerSec: number;
@@ -37,8 +39,8 @@ interface Point {
 }
 
 export async function s1(ctx: Ctx) {
-  const sizes = size(ctx, { smoke: [20], quick: [2_500, 5_000], full: [10_000, 19_500] });
-  const windowMs = size(ctx, { smoke: 500, quick: 5_000, full: 30_000 });
+  const sizes = size(ctx, { smoke: [20], quick: [1_000, 2_000], full: [10_000, 19_500] });
+  const windowMs = size(ctx, { smoke: 500, quick: 3_000, full: 30_000 });
   const users = sizes.at(-1)!;
   const roomsPerSet = Math.ceil(users / 10);
   // Room A groups users 0-9, 10-19, ...; room B takes every roomsPerSet-th user: 2 rooms of 10 each.
@@ -65,7 +67,7 @@ export async function s1(ctx: Ctx) {
           if (conn.failed) throw new Error(`S1: ${conn.failed} of ${n - done} clients failed to connect: ${conn.errors.join('; ')}`);
           const handshakesPerSec = ((n - done) / conn.ms) * 1000;
           done = n;
-          await sleep(Math.min(2_000, windowMs));
+          await sleep(Math.min(1_000, windowMs));
           const mem = await server.stats(true);
           if (mem.connections !== n) throw new Error(`S1: server holds ${mem.connections} connections, expected ${n}`);
           await Promise.all([server.mark(), ...gens.map((g) => g.child.call('mark'))]);
@@ -77,13 +79,14 @@ export async function s1(ctx: Ctx) {
             heapPerConnKiB: (mem.heapUsed - empty.heapUsed) / n / 1024,
             rssPerConnKiB: (mem.rss - empty.rss) / n / 1024,
             idleCpuPct: idle.window.cpuPct,
+            cpuWaitPct: idle.window.cpuWaitPct,
             eldP99Ms: idle.window.eldP99Ms,
             elu: idle.window.elu,
             handshakesPerSec,
             generatorCpuPct: Math.max(...genCpu.map((g) => g.cpuPct)),
           };
           ctx.log(
-            `    ${n} idle: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}%, ` +
+            `    ${n} idle: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}% (waited ${point.cpuWaitPct.toFixed(0)}%), ` +
               `eld p99 ${point.eldP99Ms.toFixed(2)} ms, ${Math.round(handshakesPerSec)} handshakes/s while connecting`,
           );
           points.push(point);

@@ -10,6 +10,8 @@
  */
 import {
   addRow,
+  contentionNote,
+  notes,
   clientSpecs,
   connectClients,
   latencyAtCommonRate,
@@ -41,10 +43,10 @@ const PROJECT: Variant[] = [
 ];
 
 export async function s3(ctx: Ctx) {
-  const pairs = size(ctx, { smoke: 4, quick: 2_000, full: 2_000 });
+  const pairs = size(ctx, { smoke: 4, quick: 500, full: 2_000 });
   const stage = size(ctx, {
     smoke: { start: 10, durationMs: 700, factor: 2, maxStages: 1, refine: 0 },
-    quick: { start: 50, durationMs: 1_500, factor: 2, maxStages: 10, refine: 1 },
+    quick: { start: 50, durationMs: 1_000, factor: 2, maxStages: 10, refine: 1 },
     full: { start: 50, durationMs: 5_000, factor: 1.5, maxStages: 16, refine: 2 },
   });
   const users = pairs * 2;
@@ -80,9 +82,11 @@ export async function s3(ctx: Ctx) {
   for (const v of PROJECT) {
     const p = rate(v.label);
     if (!Number.isFinite(p)) continue;
-    const notes = [bounded(v.label) ? 'project ramp ended on a saturated generator' : '', bounded(BASE.label) ? 'baseline ramp ended on a saturated generator (lower bound)' : '']
-      .filter(Boolean)
-      .join('; ');
+    const note = notes(
+      bounded(v.label) && 'project ramp ended on a saturated generator',
+      bounded(BASE.label) && 'baseline ramp ended on a saturated generator (lower bound)',
+      contentionNote(runs.filter((r) => r.variant.label === v.label).flatMap((r) => r.ramp.stages)),
+    );
     addRow(ctx, {
       scenario: `S3 ${v.label}`,
       metric: 'acked msgs/s (ack p99 ≤ 100 ms, 100 %)',
@@ -91,7 +95,7 @@ export async function s3(ctx: Ctx) {
       baseline: base,
       project: p,
       ...(v.batch ? { target: '≥ 0.7×', pass: base > 0 ? p / base >= 0.7 : null } : {}),
-      note: notes || undefined,
+      note,
     });
   }
   for (const store of ['postgres', 'pglite'] as const) {

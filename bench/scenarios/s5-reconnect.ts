@@ -36,6 +36,7 @@ interface StormResult {
   t99SyncedMs: number | null;
   handshakesPerSec: number;
   failedAttempts: number;
+  failureReasons: Record<string, number>;
   sent: number;
   acked: number;
   missed: number;
@@ -49,12 +50,12 @@ const at99 = (times: number[], n: number) => {
 };
 
 export async function s5(ctx: Ctx) {
-  const victims = size(ctx, { smoke: 10, quick: 2_000, full: 10_000 });
+  const victims = size(ctx, { smoke: 10, quick: 1_000, full: 10_000 });
   const perSender = 10;
   const senders = Math.ceil(victims / perSender);
   const users = victims + senders;
   // Senders stay well under the project's 10 messages/s per user.
-  const sendRate = size(ctx, { smoke: 5, quick: 200, full: 500 });
+  const sendRate = size(ctx, { smoke: 5, quick: 100, full: 500 });
   const timeoutMs = size(ctx, { smoke: 20_000, quick: 30_000, full: 60_000 });
   // Conversation j: victim j and sender victims + floor(j / perSender).
   const plan = { users, conversations: Array.from({ length: victims }, (_, j) => ({ kind: 'match' as const, members: [j, victims + Math.floor(j / perSender)] })) };
@@ -85,7 +86,7 @@ export async function s5(ctx: Ctx) {
           cs.placements,
           roomIds.map((room, j) => ({ client: Math.floor(j / perSender), room })),
         );
-        const loadMs = Math.min(timeoutMs, size(ctx, { smoke: 2_500, quick: 8_000, full: 20_000 }));
+        const loadMs = Math.min(timeoutMs, size(ctx, { smoke: 2_500, quick: 6_000, full: 20_000 }));
         const load = senderGens[0]!.child.call<{ issued: number; acked: number; ackedByRoom: Record<string, number>; errors: Record<string, number> }>(
           'load',
           { rate: sendRate, durationMs: loadMs, senders: senderList[0], bodyBytes: 200 },
@@ -94,7 +95,7 @@ export async function s5(ctx: Ctx) {
         await sleep(1_000);
         await Promise.all(victimGens.map((g) => g.child.call('drop', { sync: kind === 'project' })));
         const deadline = Date.now() + timeoutMs;
-        let status: { up: number; connectedAt: number[]; syncedAt: number[]; failures: number }[] = [];
+        let status: { up: number; connectedAt: number[]; syncedAt: number[]; failures: number; failureReasons: Record<string, number> }[] = [];
         for (;;) {
           await sleep(200);
           status = await Promise.all(victimGens.map((g) => g.child.call<(typeof status)[number]>('stormStatus')));
@@ -118,6 +119,10 @@ export async function s5(ctx: Ctx) {
           t99SyncedMs: at99(syncedAt, victims),
           handshakesPerSec: span > 0 ? (connectedAt.length / span) * 1000 : 0,
           failedAttempts: status.reduce((a, s) => a + s.failures, 0),
+          failureReasons: status.reduce<Record<string, number>>((acc, s) => {
+            for (const [k, v] of Object.entries(s.failureReasons)) acc[k] = (acc[k] ?? 0) + v;
+            return acc;
+          }, {}),
           sent: sent.issued,
           acked: sent.acked,
           missed,
@@ -125,7 +130,7 @@ export async function s5(ctx: Ctx) {
         };
         ctx.log(
           `    99% back in ${r.t99ConnectedMs?.toFixed(0) ?? '-'} ms, resynced in ${r.t99SyncedMs?.toFixed(0) ?? '-'} ms, ${Math.round(r.handshakesPerSec)} handshakes/s, ` +
-            `${r.failedAttempts} failed attempts, ${r.acked}/${r.sent} messages acked, ${r.missed} missed`,
+            `${r.failedAttempts} failed attempts ${JSON.stringify(r.failureReasons)}, ${r.acked}/${r.sent} messages acked, ${r.missed} missed`,
         );
         return r;
       } finally {

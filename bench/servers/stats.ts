@@ -3,6 +3,7 @@
  * the same way: heap and RSS after a forced GC (`--expose-gc`), CPU, event-loop utilisation and
  * event-loop delay over a window, and the number of open connections.
  */
+import fs from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
@@ -13,7 +14,28 @@ export interface ServerStats {
   heapUsed: number;
   rss: number;
   /** Since the last `mark`. */
-  window: { ms: number; cpuPct: number; elu: number; eldP50Ms: number; eldP99Ms: number; eldMaxMs: number };
+  window: {
+    ms: number;
+    cpuPct: number;
+    /**
+     * Time the main thread was runnable but waiting for a core, as % of the window (Linux
+     * schedstat; -1 elsewhere). High values mean the shared machine, not the server, set the pace.
+     */
+    cpuWaitPct: number;
+    elu: number;
+    eldP50Ms: number;
+    eldP99Ms: number;
+    eldMaxMs: number;
+  };
+}
+
+/** Nanoseconds the main thread has waited on a run queue (Linux), or -1. */
+function runQueueWaitNs() {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return -1;
+  }
 }
 
 /** Serves `mark`, `stats` and `exit`, then tells the runner it is ready on `port`. */
@@ -23,7 +45,9 @@ export function serveStats(opts: { port: number; connections: () => number; clos
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   let elu0: EventLoopUtilization = performance.eventLoopUtilization();
+  let wait0 = runQueueWaitNs();
   const mark = () => {
+    wait0 = runQueueWaitNs();
     cpu0 = process.cpuUsage();
     t0 = performance.now();
     elu0 = performance.eventLoopUtilization();
@@ -36,9 +60,11 @@ export function serveStats(opts: { port: number; connections: () => number; clos
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const elu = performance.eventLoopUtilization(elu0);
+      const wait = runQueueWaitNs();
       const window = {
         ms,
         cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+        cpuWaitPct: wait >= 0 && wait0 >= 0 ? ((wait - wait0) / 1e6 / ms) * 100 : -1,
         elu: elu.utilization,
         eldP50Ms: eld.percentile(50) / 1e6,
         eldP99Ms: eld.percentile(99) / 1e6,
