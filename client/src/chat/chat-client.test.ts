@@ -218,6 +218,19 @@ describe('chat client', () => {
     expect(deliveryState(snap(), mine)).toBe('read');
   });
 
+  it('takes a reply as a read receipt: whoever sends has read up to their message', async () => {
+    chat.conversation(CONV);
+    await settle();
+    chat.send(CONV, 'hello');
+    await settle();
+    const mine = snap().messages.find((m) => m.body === 'hello')!;
+    expect(deliveryState(snap(), mine)).toBe('sent');
+    net.fire('chat:sent', net.post({ senderId: OTHER, body: 'hi back' }));
+    await settle();
+    expect(deliveryState(snap(), mine)).toBe('read');
+    expect(snap().readStates.get(OTHER)).toBe(mine.seq + 1);
+  });
+
   it('marks read only while the chat is open and the page visible', async () => {
     chat.conversation(CONV);
     await settle();

@@ -444,10 +444,14 @@ export class ChatClient {
     const entry = this.entries.get(msg.conversationId);
     if (!entry) {
       if (msg.senderId === this.me) this.outbox.confirm(msg.nonce);
+      this.readMoved(msg.conversationId, msg.senderId, msg.seq);
       return;
     }
     entry.tracker.clear(msg.senderId);
     if (this.merge(entry, msg)) this.afterChange(entry);
+    // Whoever sent a message has read the conversation up to it (the server stored that with the
+    // message and sends no separate chat:read-updated for it).
+    this.readMoved(msg.conversationId, msg.senderId, msg.seq);
   }
 
   private merge(entry: Entry, msg: Message): boolean {

@@ -112,13 +112,13 @@ export const serverEvents = {
   'match:ended': MatchEnded,
   /** A match partner came online or went offline (any node). */
   'presence:changed': PresenceChanged,
-  /** A message was stored in a conversation you are in. */
+  /** A message was stored in a conversation you are in. Its sender has read up to its seq. */
   'chat:sent': Message,
   /** A message was edited. */
   'chat:edited': Message,
   /** A message was deleted (tombstone). */
   'chat:deleted': Message,
-  /** A member's read position moved. */
+  /** A member's read position moved (through `chat:read`; a send implies it, see `chat:sent`). */
   'chat:read-updated': ReadUpdated,
   /** A member started or stopped typing. */
   'chat:typing-updated': TypingUpdated,

@@ -193,10 +193,11 @@ export function chatSuite(label: string, opts: TestServerOptions) {
       expect(await ack(b2, 'chat:read', { conversationId, seq: 99 })).toEqual({ ok: true, data: { lastReadSeq: 3 } });
       await send(sa, conversationId, 'four');
       expect(await unreadOf()).toBe(1);
-      const myOtherDevice = nextEvent(b2, 'chat:read-updated', 3_000, byB);
+      // My other device learns from the message itself that I have read up to it.
+      const myOtherDevice = nextEvent(b2, 'chat:sent', 3_000, (m) => m.senderId === b.id);
       await send(b1, conversationId, 'replying clears my unread');
       expect(await unreadOf()).toBe(0);
-      expect(await myOtherDevice).toMatchObject({ userId: b.id, lastReadSeq: 5 });
+      expect(await myOtherDevice).toMatchObject({ senderId: b.id, seq: 5 });
       const list = (await a.call({ method: 'GET', url: '/api/matches' })).body.data;
       expect(list.find((m: { id: string }) => m.id === match.id)).toMatchObject({ unread: 1, lastMessage: 'replying clears my unread' });
     });

@@ -83,13 +83,9 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
       if (created) await notifyMentions(input.conversationId, user.userId, message.body);
       // Re-broadcast on a retry too: if the first fan-out was lost with a node, this repairs it;
       // clients drop duplicates by seq.
+      // It also says the sender has read up to here (the store moved their read position in the
+      // same transaction): clients move the sender's read state on it, so no second broadcast.
       room(input.conversationId).emit('chat:sent', message);
-      // Sending reads the conversation up to here; the sender's other devices clear their unread.
-      room(input.conversationId).emit('chat:read-updated', {
-        conversationId: input.conversationId,
-        userId: user.userId,
-        lastReadSeq: message.seq,
-      });
       return { id: message.id, seq: message.seq, rev: message.rev, createdAt: message.createdAt };
     },
     { rate: SEND_RATE },
