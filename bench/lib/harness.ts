@@ -429,13 +429,12 @@ export async function ramp(
         `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%), ` +
         `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
     );
-    await sleep(200);
+    await sleep(50);
     return { s, failure };
   };
   // Warm-up (JIT, buffers, pools) at the starting rate; not counted. The smoke test skips it.
   if (!ctx.opts.smoke) {
     await runStage(load, o.start, Math.min(o.durationMs, 1_000), { bodyBytes: o.bodyBytes ?? 200 });
-    await sleep(200);
   }
   let rate = o.start;
   let failedAt: number | null = null;

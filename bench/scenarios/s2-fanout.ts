@@ -40,8 +40,8 @@ export async function s2(ctx: Ctx) {
   const shapes: Shape[] = size(ctx, {
     smoke: [{ label: '2x3', rooms: 2, members: 3, start: 20 }],
     quick: [
-      { label: '100x10', rooms: 100, members: 10, start: 100 },
-      { label: '5x500', rooms: 5, members: 500, start: 8 },
+      { label: '100x10', rooms: 100, members: 10, start: 200 },
+      { label: '5x500', rooms: 5, members: 500, start: 16 },
     ],
     full: [
       { label: '100x10', rooms: 100, members: 10, start: 100 },

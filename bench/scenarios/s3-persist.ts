@@ -46,7 +46,7 @@ export async function s3(ctx: Ctx) {
   const pairs = size(ctx, { smoke: 4, quick: 500, full: 2_000 });
   const stage = size(ctx, {
     smoke: { start: 10, durationMs: 700, factor: 2, maxStages: 1, refine: 0 },
-    quick: { start: 50, durationMs: 1_000, factor: 2, maxStages: 10, refine: 1 },
+    quick: { start: 100, durationMs: 1_000, factor: 2, maxStages: 10, refine: 1 },
     full: { start: 50, durationMs: 5_000, factor: 1.5, maxStages: 16, refine: 2 },
   });
   const users = pairs * 2;

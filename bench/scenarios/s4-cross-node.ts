@@ -78,12 +78,13 @@ export async function s4(ctx: Ctx) {
         [0, 1].map((side) => connectClients([gens[side]!], { protocol: protocolOf(setup.kind), port: servers[side === 0 ? 0 : servers.length - 1]!.port }, sides[side]!)),
       );
       for (const c of conns) if (c.failed) throw new Error(`S4: ${c.failed} clients failed to connect: ${c.errors.join('; ')}`);
-      // Pair i: side A is user 2i (gen 0, index i), side B user 2i+1 (gen 1, index i). Alternate the sender.
+      // Pair i: side A is user 2i (gen 0, index i), side B user 2i+1 (gen 1, index i). Both send,
+      // so every user stays far below the project's 10 messages/s each.
       const placements = Array.from({ length: users }, (_, u) => conns[u % 2]!.placements[Math.floor(u / 2)]!).map((p, u) => ({ gen: u % 2, index: p.index }));
       const senders = sendersByGenerator(
         gens,
         placements,
-        Array.from({ length: pairs }, (_, i) => ({ client: 2 * i + (i % 2), room: roomIds[i]! })),
+        Array.from({ length: users }, (_, u) => ({ client: u, room: roomIds[Math.floor(u / 2)]! })),
       );
       return await fn({ gens, senders, roomSize: () => 2, servers });
     } finally {
