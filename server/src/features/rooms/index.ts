@@ -8,6 +8,8 @@ import type { ChatService } from '../chat/index.js';
 import type { HandlerContext } from '../../realtime/socket-router.js';
 import { roomStore, type RoomRow, type RoomStore } from './store.js';
 
+/** The Socket.IO room name prefix of voice rooms (rooms.voiceRoom). */
+const VOICE_ROOM_PREFIX = rooms.voiceRoom('');
 /** How often each node sweeps lapsed seats and empty rooms. */
 const SWEEP_MS = 2_000;
 /** TURN credentials are valid this long. */
@@ -241,7 +243,18 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // Leases and sweeps. Every node renews its own sockets' seats; every node sweeps, and the
   // database hands each lapsed seat and each expired room to exactly one of them.
   const renew = setInterval(() => {
-    void store.renew([...io.of('/').sockets.keys()]).catch((err) => log.warn({ err }, 'seat renew failed'));
+    // Only seated sockets hold a lease (they are in their voice room's Socket.IO room); most
+    // connections never join one, so the renewal stays small however many are open.
+    const seated: string[] = [];
+    for (const [id, socket] of io.of('/').sockets) {
+      for (const r of socket.rooms) {
+        if (r.startsWith(VOICE_ROOM_PREFIX)) {
+          seated.push(id);
+          break;
+        }
+      }
+    }
+    void store.renew(seated).catch((err) => log.warn({ err }, 'seat renew failed'));
   }, config.LEASE_TTL_MS / 3);
   let sweeping = false;
   const sweep = setInterval(() => {
