@@ -30,6 +30,20 @@ export function presenceContract(label: string, make: () => Promise<PresenceStor
       expect((await p.status([u])).get(u)).toMatchObject({ online: false, lastSeen: expect.any(Number) });
     });
 
+    it('renews all of a user\'s connections in one heartbeat', async () => {
+      const p = await make();
+      const u = user();
+      await p.refresh(u, 'tab1', 150);
+      await p.refresh(u, 'tab2', 150);
+      await new Promise((r) => setTimeout(r, 100));
+      await p.renew(u, ['tab1', 'tab2'], 10_000);
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await p.status([u])).get(u)?.online).toBe(true);
+      expect(await p.sweep()).not.toContain(u);
+      expect(await p.release(u, 'tab1')).toBe(false);
+      expect(await p.release(u, 'tab2')).toBe(true);
+    });
+
     it('keeps a renewed lease alive past its first expiry', async () => {
       const p = await make();
       const u = user();

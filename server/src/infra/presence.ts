@@ -31,6 +31,8 @@ export function toPresence(s: PresenceStatus | undefined, now = Date.now()): Pre
 export interface PresenceStore {
   /** Takes or renews the lease of one connection for `ttlMs`. True when the user was offline until now. */
   refresh(userId: string, connId: string, ttlMs: number): Promise<boolean>;
+  /** The heartbeat: extends the leases of a user's live connections on this node, in one round trip. */
+  renew(userId: string, connIds: string[], ttlMs: number): Promise<void>;
   /** Ends a connection's lease now (clean disconnect). True when that was the user's last one. */
   release(userId: string, connId: string): Promise<boolean>;
   /**
@@ -60,6 +62,14 @@ export class MemoryPresence implements PresenceStore {
     conns.set(connId, now + ttlMs);
     this.seen.set(userId, now);
     return !wasOnline;
+  }
+
+  async renew(userId: string, connIds: string[], ttlMs: number) {
+    const now = Date.now();
+    let conns = this.leases.get(userId);
+    if (!conns) this.leases.set(userId, (conns = new Map()));
+    for (const c of connIds) conns.set(c, now + ttlMs);
+    this.seen.set(userId, now);
   }
 
   async release(userId: string, connId: string) {
@@ -152,6 +162,20 @@ export class RedisPresence implements PresenceStore {
     await this.redis.set(this.keys.lastActive(userId), Date.now(), 'PX', IDLE_AFTER_MS * 2);
   }
 
+  async renew(userId: string, connIds: string[], ttlMs: number) {
+    if (connIds.length === 0) return;
+    const now = Date.now();
+    const key = this.keys.presence(userId);
+    const members = connIds.flatMap((c) => [now + ttlMs, c]);
+    await this.redis
+      .multi()
+      .zadd(key, ...members)
+      .pexpire(key, ttlMs)
+      .zadd(this.keys.presenceIndex, 'GT', now + ttlMs, userId)
+      .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000)
+      .exec();
+  }
+
   async release(userId: string, connId: string) {
     const now = Date.now();
     const key = this.keys.presence(userId);
@@ -212,6 +236,10 @@ export class TolerantPresence implements PresenceStore {
 
   refresh(userId: string, connId: string, ttlMs: number) {
     return this.inner.refresh(userId, connId, ttlMs);
+  }
+
+  renew(userId: string, connIds: string[], ttlMs: number) {
+    return this.inner.renew(userId, connIds, ttlMs);
   }
 
   release(userId: string, connId: string) {

@@ -152,9 +152,13 @@ export function createIo(deps: {
   // Every node also sweeps for users whose leases all lapsed (a dead node's); each is claimed
   // by one sweep only, and that node announces them offline.
   const timer = setInterval(() => {
+    const byUser = new Map<string, string[]>();
     for (const s of io.of('/').sockets.values()) {
-      void presence.refresh(s.data.userId, s.id, leaseMs).catch(() => {});
+      const list = byUser.get(s.data.userId);
+      if (list) list.push(s.id);
+      else byUser.set(s.data.userId, [s.id]);
     }
+    for (const [userId, connIds] of byUser) void presence.renew(userId, connIds, leaseMs).catch(() => {});
     void presence.sweep().then(
       (gone) => {
         const at = new Date(Date.now() - leaseMs).toISOString();
