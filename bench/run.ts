@@ -7,7 +7,7 @@
  *   npm run bench -- --full              full sizes
  *   npm run bench -- --only=S2,S3        some scenarios
  *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn
- *   npm run bench -- --profile           --cpu-prof on the project server in S2 and S3
+ *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4
  *   npm run bench -- --source            the project from server/src (no build needed)
  */
 import { randomBytes } from 'node:crypto';

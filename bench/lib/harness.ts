@@ -28,7 +28,7 @@ export interface Options {
   only: Set<string> | null;
   /** Redis adapters S4 compares (`--adapter=pubsub|sharded|streams|all`). */
   adapters: string[];
-  /** Profile the project server with --cpu-prof during S2 and S3 (`--profile`). */
+  /** Profile the project servers with --cpu-prof during S2, S3 and S4 (`--profile`). */
   profile: boolean;
 }
 
@@ -109,7 +109,7 @@ const COMMON_ENV = {
 export async function startServer(
   ctx: Ctx,
   kind: ServerKind,
-  o: { name: string; env?: Record<string, string>; port?: number; profile?: boolean },
+  o: { name: string; env?: Record<string, string>; port?: number; profile?: boolean; cpu?: string },
 ): Promise<Server> {
   const port = o.port ?? (await freePort());
   const env: Record<string, string> = { ...COMMON_ENV, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...o.env };
@@ -120,7 +120,7 @@ export async function startServer(
   const nodeArgs = ['--expose-gc'];
   // One directory per server: every thread (main, the module loader, PGlite's worker) writes its own file.
   if (o.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(ctx.profileDir, o.name)}`);
-  const child = new Child({ name: o.name, script: `servers/${kind}-server.ts`, env, cpu: SERVER_CPU, nodeArgs, logDir: ctx.logDir });
+  const child = new Child({ name: o.name, script: `servers/${kind}-server.ts`, env, cpu: o.cpu ?? SERVER_CPU, nodeArgs, logDir: ctx.logDir });
   try {
     await child.waitFor('ready', 90_000);
   } catch (err) {

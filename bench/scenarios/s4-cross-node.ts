@@ -6,8 +6,9 @@
  * sustainable rate of the two nodes. Each adapter of `--adapter` runs in turn (REDIS_ADAPTER).
  *
  * Baseline: bare Socket.IO with @socket.io/redis-adapter across two processes, against one bare
- * Socket.IO process, at the same rate. Both nodes share the server core (taskset), so the two
- * nodes get the CPU one node gets: this measures the adapter's cost, not scaling out.
+ * Socket.IO process, at the same rate. The second node runs on the generators' core, so each node
+ * has a core of its own (two nodes pinned to one core spend the added latency waiting for each
+ * other's time slices, which says more about the pinning than about the adapter).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -34,12 +35,15 @@ import {
   type ServerKind,
   type StageResult,
 } from '../lib/harness.js';
+import { GENERATOR_CPU, SERVER_CPU } from '../lib/proc.js';
 import { REDIS_URL, deleteRedisKeys } from '../lib/seed.js';
 
 interface Setup {
   kind: ServerKind;
   nodes: 1 | 2;
   adapter?: string;
+  /** Redis configured on a single node (rate limits, presence and adapter in Redis, no second node). */
+  redis?: boolean;
 }
 
 export async function s4(ctx: Ctx) {
@@ -55,18 +59,23 @@ export async function s4(ctx: Ctx) {
 
   /** Starts the setup, connects side A (even users) to node 0 and side B to the last node, runs `fn`. */
   async function withSetup<T>(setup: Setup, fn: (load: Parameters<typeof runStage>[0]) => Promise<T>): Promise<T> {
-    const label = `s4-${setup.kind}-${setup.nodes}n${setup.adapter ? `-${setup.adapter}` : ''}`;
+    const label = `s4-${setup.kind}-${setup.nodes}n${setup.redis ? '-redis' : ''}${setup.adapter ? `-${setup.adapter}` : ''}`;
     let store: ProjectStore | null = null;
     const servers: Server[] = [];
     let gens: Generator[] = [];
     const prefix = `hmbench:${rand()}:`;
-    const redis = setup.nodes === 2;
+    const redis = setup.nodes === 2 || setup.redis === true;
     try {
       if (setup.kind === 'project') store = await prepareProject(ctx, { store: 'postgres', plan, redis });
       const env: Record<string, string> = { ...store?.env };
       if (redis && setup.kind === 'project') env.REDIS_ADAPTER = setup.adapter ?? 'pubsub';
       if (redis && setup.kind !== 'project') Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
-      for (let n = 0; n < setup.nodes; n++) servers.push(await startServer(ctx, setup.kind, { name: `${label}-node${n}-${rand()}`, env }));
+      const profile = ctx.opts.profile && setup.kind === 'project';
+      // Node 0 on the server core, node 1 on the other core (beside the generators, which use
+      // ~10 % of it at these rates): each node has a core of its own, as in a deployment.
+      for (let n = 0; n < setup.nodes; n++) {
+        servers.push(await startServer(ctx, setup.kind, { name: `${label}-node${n}-${rand()}`, env, profile, cpu: n === 0 ? SERVER_CPU : GENERATOR_CPU }));
+      }
       // A node's Redis subscriber can take a moment (a reconnect after a failed ready check) before
       // it hears the other node; the bench measures the steady state, so let both settle.
       if (setup.nodes === 2) await sleep(ctx.opts.smoke ? 1_000 : 2_000);
@@ -89,7 +98,7 @@ export async function s4(ctx: Ctx) {
       return await fn({ gens, senders, roomSize: () => 2, servers });
     } finally {
       await stopGenerators(gens);
-      for (const s of servers) await s.kill();
+      for (const s of servers) await (ctx.opts.profile ? s.stop() : s.kill());
       await store?.cleanup();
       if (redis && setup.kind !== 'project') await deleteRedisKeys(prefix);
     }
@@ -97,7 +106,7 @@ export async function s4(ctx: Ctx) {
 
   const fixedRuns: { setup: Setup; stage: StageResult; failure: string | null }[] = [];
   const runFixed = async (setup: Setup, rate: number) => {
-    ctx.log(`  S4 ${setup.kind} ${setup.nodes} node(s)${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`);
+    ctx.log(`  S4 ${setup.kind} ${setup.nodes} node(s)${setup.redis ? ' with Redis' : ''}${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`);
     try {
       const s = await withSetup(setup, async (load) => {
         if (!ctx.opts.smoke) await runStage(load, rate, Math.min(1_000, fixedMs)); // warm-up
@@ -123,6 +132,8 @@ export async function s4(ctx: Ctx) {
 
   // 2. Same rate: single node, baselines, each adapter, single node again.
   await runFixed({ kind: 'project', nodes: 1 }, rate);
+  // One node with Redis: separates what Redis on the send path costs from what crossing nodes costs.
+  await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
   await runFixed({ kind: 'socketio', nodes: 1 }, rate);
   await runFixed({ kind: 'socketio', nodes: 2 }, rate);
   for (const adapter of ctx.opts.adapters) await runFixed({ kind: 'project', nodes: 2, adapter }, rate);
@@ -144,10 +155,27 @@ export async function s4(ctx: Ctx) {
   }
   ctx.details.S4 = { pairs, rate, single, fixedRuns, twoNode };
 
-  const fixed = (kind: ServerKind, nodes: number, adapter?: string) =>
-    fixedRuns.filter((r) => r.stage && r.setup.kind === kind && r.setup.nodes === nodes && (adapter === undefined || r.setup.adapter === adapter)).map((r) => r.stage);
+  const fixed = (kind: ServerKind, nodes: number, adapter?: string, redis = false) =>
+    fixedRuns
+      .filter((r) => r.stage && r.setup.kind === kind && r.setup.nodes === nodes && (adapter === undefined || r.setup.adapter === adapter) && (r.setup.redis ?? false) === redis)
+      .map((r) => r.stage);
   const lat = (runs: StageResult[], p: 'p50' | 'p99') => median(runs.map((s) => s.peer[p]));
   const reachOk = (runs: StageResult[]) => runs.length > 0 && runs.every((s) => s.reach >= 1);
+  const withRedis = fixed('project', 1, undefined, true);
+  if (withRedis.length) {
+    for (const p of ['p50', 'p99'] as const) {
+      addRow(ctx, {
+        scenario: 'S4 1 node + Redis',
+        metric: `added peer ${p}, Redis configured vs not, 1 node, at ${Math.round(rate)} msg/s`,
+        unit: 'ms',
+        baselineName: '',
+        baseline: null,
+        project: lat(withRedis, p) - lat(fixed('project', 1), p),
+        ratio: null,
+        note: p === 'p50' ? 'rate limits, presence and the adapter in Redis, without a second node' : undefined,
+      });
+    }
+  }
   for (const adapter of ctx.opts.adapters) {
     const two = fixed('project', 2, adapter);
     if (two.length === 0) {
