@@ -29,7 +29,7 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
     // Before any build: the project server runs from server/src.
     setSourceMode(true);
     const lines: string[] = [];
-    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false }, (l) => lines.push(l));
+    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false, serverEnv: {} }, (l) => lines.push(l));
     expect(ctx.details.failures, lines.join('\n')).toEqual({});
     expect(liveChildren()).toBe(0);
 

@@ -9,6 +9,7 @@
  *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn
  *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4
  *   npm run bench -- --source            the project from server/src (no build needed)
+ *   npm run bench -- --server-env=DATABASE_POOL_SIZE=20   extra environment for the project servers
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -28,13 +29,18 @@ export const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { S1: s1, 
 const ADAPTERS = ['pubsub', 'sharded', 'streams'];
 
 export function parseArgs(argv: string[]): Options {
-  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: ['pubsub'], profile: false };
+  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: ['pubsub'], profile: false, serverEnv: {} };
   for (const arg of argv) {
-    const [key, value] = arg.split('=', 2) as [string, string | undefined];
+    const eq = arg.indexOf('=');
+    const [key, value] = eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
     if (key === '--full') opts.full = true;
     else if (key === '--smoke') opts.smoke = true;
     else if (key === '--profile') opts.profile = true;
     else if (key === '--source') opts.source = true;
+    else if (key === '--server-env' && value?.includes('=')) {
+      const k = value.slice(0, value.indexOf('='));
+      opts.serverEnv[k] = value.slice(k.length + 1);
+    }
     else if (key === '--only' && value) {
       opts.only = new Set(value.toUpperCase().split(',').filter(Boolean));
       for (const s of opts.only) if (!SCENARIOS[s]) throw new Error(`unknown scenario ${s} (known: ${Object.keys(SCENARIOS).join(', ')})`);

@@ -30,6 +30,8 @@ export interface Options {
   adapters: string[];
   /** Profile the project servers with --cpu-prof during S2, S3 and S4 (`--profile`). */
   profile: boolean;
+  /** Extra environment for every project server (`--server-env=KEY=VALUE`, repeatable). */
+  serverEnv: Record<string, string>;
 }
 
 /** One line of the summary table. */
@@ -112,7 +114,15 @@ export async function startServer(
   o: { name: string; env?: Record<string, string>; port?: number; profile?: boolean; cpu?: string },
 ): Promise<Server> {
   const port = o.port ?? (await freePort());
-  const env: Record<string, string> = { ...COMMON_ENV, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...o.env };
+  // --server-env overrides the defaults; the scenario's own settings (CHAT_BATCH_MAX_WAIT_MS=0, ...) win.
+  const env: Record<string, string> = {
+    ...COMMON_ENV,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    ...(kind === 'project' ? ctx.opts.serverEnv : {}),
+    ...o.env,
+    PORT: String(port),
+  };
   if (kind === 'project') {
     env.BENCH_PROJECT_FROM = isSourceMode() ? 'src' : 'dist';
     if (process.env.BENCH_SERVER_DIR) env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR;
