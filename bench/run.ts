@@ -85,6 +85,9 @@ function machine() {
   };
 }
 
+/** The run in progress, so Ctrl-C can drop what it created. */
+let active: Ctx | null = null;
+
 /** Runs the selected scenarios; returns the context with rows and details. Always cleans up. */
 export async function runBench(opts: Options, log: (line: string) => void = (l) => console.log(l)): Promise<Ctx> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -98,6 +101,7 @@ export async function runBench(opts: Options, log: (line: string) => void = (l) 
     cleanups: new Map(),
     log,
   };
+  active = ctx;
   const selected = Object.keys(SCENARIOS).filter((s) => !opts.only || opts.only.has(s));
   const failures: Record<string, string> = {};
   const durations: Record<string, number> = {};
@@ -142,8 +146,14 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   setSourceMode(opts.source);
   const onSignal = (sig: string) => {
-    console.error(`\n${sig}: stopping servers and generators, dropping schemas ...`);
-    void killAll().finally(() => process.exit(130));
+    console.error(`\n${sig}: stopping servers and generators, dropping schemas and keys ...`);
+    const force = setTimeout(() => process.exit(130), 15_000);
+    void killAll()
+      .then(() => (active ? runCleanups(active) : undefined))
+      .finally(() => {
+        clearTimeout(force);
+        process.exit(130);
+      });
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));

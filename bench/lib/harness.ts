@@ -60,7 +60,7 @@ export interface Ctx {
   rows: Row[];
   /** Everything measured, for the JSON file. */
   details: Record<string, unknown>;
-  /** Undo actions (schemas, Redis keys, directories), run after each project run and at exit. */
+  /** Undo actions (schemas, Redis keys, directories), memoized; run after each project run and at exit. */
   cleanups: Map<string, () => Promise<void>>;
   log: (line: string) => void;
 }
@@ -77,10 +77,11 @@ export const median = (xs: number[]) => {
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 };
 
+/** Runs (or waits for) every undo action; each is memoized, so concurrent callers share them. */
 export async function runCleanups(ctx: Ctx) {
   for (const [key, fn] of [...ctx.cleanups]) {
-    ctx.cleanups.delete(key);
     await fn().catch((err: unknown) => ctx.log(`cleanup ${key} failed: ${String(err)}`));
+    ctx.cleanups.delete(key);
   }
 }
 
@@ -167,13 +168,14 @@ export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'
   const schema = `bench_${id}`;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-'));
   const redisPrefix = `hmbench:${id}:`;
-  const cleanup = async () => {
-    if (!ctx.cleanups.has(schema)) return;
-    ctx.cleanups.delete(schema);
-    if (o.store === 'postgres') await dropSchema(schema);
-    if (o.redis) await deleteRedisKeys(redisPrefix);
-    await fs.rm(dataDir, { recursive: true, force: true });
-  };
+  // Memoized: the normal path, an error path and Ctrl-C may all ask; each waits for the same drop.
+  let running: Promise<void> | null = null;
+  const cleanup = () =>
+    (running ??= (async () => {
+      if (o.store === 'postgres') await dropSchema(schema);
+      if (o.redis) await deleteRedisKeys(redisPrefix);
+      await fs.rm(dataDir, { recursive: true, force: true });
+    })());
   ctx.cleanups.set(schema, cleanup);
   const t0 = Date.now();
   const seeded = await seed({ databaseUrl: o.store === 'postgres' ? DATABASE_URL : undefined, schema, dataDir }, ctx.secret, o.plan);
