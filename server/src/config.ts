@@ -121,10 +121,14 @@ export const EnvSchema = z.object({
   TURN_STATIC_AUTH_SECRET: z.string().min(16).optional(),
   /** How long before a meetup starts its attendees are reminded, in minutes. Default 60. */
   MEETUP_REMINDER_MINUTES: intIn(1, 10_080).default(60),
-  /** Socket.IO ping interval, in ms. With the timeout it bounds how fast a vanished client is noticed. Default 10000. */
-  SOCKET_PING_INTERVAL_MS: intIn(200, 120_000).default(10_000),
-  /** Socket.IO ping timeout, in ms. Default 10000 (a dead client is dropped within about 20 s). */
-  SOCKET_PING_TIMEOUT_MS: intIn(200, 120_000).default(10_000),
+  /**
+   * Socket.IO ping interval, in ms. With the timeout it bounds how fast a vanished client is
+   * noticed. Default 25000 (Socket.IO's own): heartbeats are most of an idle server's CPU, and a
+   * dead node's users are dropped by leases (LEASE_TTL_MS), not by pings.
+   */
+  SOCKET_PING_INTERVAL_MS: intIn(200, 120_000).default(25_000),
+  /** Socket.IO ping timeout, in ms. Default 20000 (a vanished client is dropped within about 45 s). */
+  SOCKET_PING_TIMEOUT_MS: intIn(200, 120_000).default(20_000),
   /** How long a draining node waits for in-flight work on SIGTERM, in milliseconds. Default 10000. */
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
 });

@@ -14,6 +14,31 @@ import type { SocketRouter } from './socket-router.js';
 import { redisAdapter } from './adapter.js';
 
 
+/**
+ * A child logger made on first use. Most sockets never log at the configured level, and a pino
+ * child per connection is a measurable share of an idle socket's memory (docs/benchmarks.md).
+ */
+function lazyChild(log: FastifyBaseLogger, bindings: Record<string, unknown>): FastifyBaseLogger {
+  let child: FastifyBaseLogger | null = null;
+  const real = () => (child ??= log.child(bindings));
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+  const enabled = (l: string) => (log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled(l);
+  const lazy = {
+    get level() {
+      return log.level;
+    },
+    silent: log.silent,
+    child: (b: Record<string, unknown>, opts?: object) => real().child(b, opts),
+  } as Record<string, unknown>;
+  for (const l of levels) {
+    lazy[l] = (...args: unknown[]) => {
+      if (!enabled(l)) return;
+      (real()[l] as (...a: unknown[]) => void)(...args);
+    };
+  }
+  return lazy as unknown as FastifyBaseLogger;
+}
+
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
   const err = new Error(message) as Error & { data: unknown };
@@ -119,7 +144,7 @@ export function createIo(deps: {
     // The upgrade request (headers, parser state) would otherwise live as long as the socket;
     // everything needed from it is in socket.handshake and socket.data by now.
     (socket.conn as unknown as { request: unknown }).request = null;
-    const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
+    const slog = lazyChild(log, { socketId: socket.id, userId: socket.data.userId });
     metrics.connectedSockets.inc();
     const extra = preloaded.get(socket.id) ?? [];
     preloaded.delete(socket.id);
