@@ -32,6 +32,8 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // sweep shorter than the TTL, so a dead node's people are gone from rosters within LEASE_TTL_MS.
   const leaseSeconds = Math.max(2, Math.floor((config.LEASE_TTL_MS - SWEEP_MS) / 1000));
   const store = roomStore(ctx.db, deps.chat.store, { speakerCap: config.ROOM_SPEAKER_CAP, leaseSeconds });
+  /** Sockets that ever asked for a seat on this node (a seat row may exist for them). */
+  const everSeated = new WeakSet<object>();
 
   async function stateOf(room: RoomRow): Promise<RoomState> {
     const people = await store.participants(room.id);
@@ -118,6 +120,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   sockets.on(
     'room:join',
     async ({ roomId, token }, { socket, user }) => {
+      everSeated.add(socket);
       const { room, replacedConn } = await store.join(roomId, user.userId, socket.id, token);
       if (replacedConn) {
         io.to(replacedConn).emit('room:left', { roomId, reason: 'replaced' });
@@ -231,6 +234,9 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // A closed tab or lost network frees the seat as soon as Socket.IO notices.
   sockets.onConnection((socket) => {
     socket.on('disconnect', () => {
+      // Most connections never take a seat: no query for them (a reconnect storm of 10k sockets
+      // would otherwise cost 10k lookups).
+      if (!everSeated.has(socket)) return;
       void (async () => {
         for (const seat of await store.roomsOfConn(socket.id)) {
           const room = await store.leave(seat.roomId, seat.userId, socket.id);
