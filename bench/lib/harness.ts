@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../server/src/config.js';
 import type { ClientSpec, Protocol, SenderSpec } from '../generator/generator.js';
 import type { ServerStats } from '../servers/stats.js';
 import { latencyOf, mergeHistograms, type Latency } from './histogram.js';
@@ -101,13 +102,19 @@ export interface Server {
   kill(): Promise<void>;
 }
 
-/** The settings the project uses, which the baselines copy. */
-const COMMON_ENV = {
-  HOST: '127.0.0.1',
-  SOCKET_PING_INTERVAL_MS: '10000',
-  SOCKET_PING_TIMEOUT_MS: '10000',
-  MAX_PAYLOAD_BYTES: '65536',
-};
+/** Settings the baselines copy from the project: its defaults, or what `--server-env` sets. */
+const SHARED_SETTINGS = ['SOCKET_PING_INTERVAL_MS', 'SOCKET_PING_TIMEOUT_MS', 'MAX_PAYLOAD_BYTES'] as const;
+
+/**
+ * Heartbeat timings and payload cap for every server of the run, taken from the project's own
+ * config defaults (so the baselines follow when they change), overridden by `--server-env`.
+ */
+function commonEnv(ctx: Ctx): Record<string, string> {
+  const defaults = loadConfig({});
+  const env: Record<string, string> = { HOST: '127.0.0.1' };
+  for (const key of SHARED_SETTINGS) env[key] = ctx.opts.serverEnv[key] ?? String(defaults[key]);
+  return env;
+}
 
 export async function startServer(
   ctx: Ctx,
@@ -117,7 +124,7 @@ export async function startServer(
   const port = o.port ?? (await freePort());
   // --server-env overrides the defaults; the scenario's own settings (CHAT_BATCH_MAX_WAIT_MS=0, ...) win.
   const env: Record<string, string> = {
-    ...COMMON_ENV,
+    ...commonEnv(ctx),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     ...(kind === 'project' ? ctx.opts.serverEnv : {}),

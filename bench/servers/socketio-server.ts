@@ -1,6 +1,7 @@
 /**
  * Baseline: bare Socket.IO, the same version and settings as the project (WebSocket first,
- * perMessageDeflate off, the same payload cap and ping timings), doing nothing but joining the
+ * perMessageDeflate off, the same payload cap and ping timings, passed in by the runner from the
+ * project's config), doing nothing but joining the
  * rooms named in the handshake and broadcasting with `io.to(room).emit`. No auth, no validation,
  * no persistence. With REDIS_URL it uses @socket.io/redis-adapter, for the cross-node baseline.
  */
@@ -17,8 +18,8 @@ const io = new Server(httpServer, {
   transports: ['websocket', 'polling'],
   perMessageDeflate: false,
   maxHttpBufferSize: Number(env.MAX_PAYLOAD_BYTES ?? 65_536),
-  pingInterval: Number(env.SOCKET_PING_INTERVAL_MS ?? 10_000),
-  pingTimeout: Number(env.SOCKET_PING_TIMEOUT_MS ?? 10_000),
+  pingInterval: Number(env.SOCKET_PING_INTERVAL_MS ?? 25_000),
+  pingTimeout: Number(env.SOCKET_PING_TIMEOUT_MS ?? 20_000),
 });
 let redis: Redis[] = [];
 if (env.REDIS_URL) {

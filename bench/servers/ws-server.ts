@@ -55,7 +55,7 @@ const heartbeat = setInterval(() => {
     alive.delete(ws);
     ws.ping();
   }
-}, Number(env.SOCKET_PING_INTERVAL_MS ?? 10_000));
+}, Number(env.SOCKET_PING_INTERVAL_MS ?? 25_000));
 
 httpServer.listen(Number(env.PORT ?? 0), env.HOST ?? '127.0.0.1', () => {
   serveStats({
