@@ -50,9 +50,10 @@ export const EnvSchema = z.object({
   /**
    * Socket.IO adapter used with REDIS_URL: `pubsub` (@socket.io/redis-adapter, classic PUBLISH),
    * `sharded` (the same over Redis 7 sharded pub/sub, SPUBLISH) or `streams`
-   * (@socket.io/redis-streams-adapter). Default `pubsub`; docs/scaling.md has the measurements.
+   * (@socket.io/redis-streams-adapter). Default `sharded` (needs Redis 7); docs/scaling.md has
+   * the measurements.
    */
-  REDIS_ADAPTER: z.enum(['pubsub', 'sharded', 'streams']).default('pubsub'),
+  REDIS_ADAPTER: z.enum(['pubsub', 'sharded', 'streams']).default('sharded'),
   /**
    * How long presence and room-seat leases live without a heartbeat, in ms. Sockets renew them at
    * a third of this, so a node that dies takes its users offline and out of rooms within it.

@@ -28,7 +28,7 @@ function guardPublishes(client: Redis, onError: (err: unknown) => void): Redis {
 
 /**
  * Builds the Socket.IO adapter that carries broadcasts between nodes, as REDIS_ADAPTER chooses.
- * docs/scaling.md records why `pubsub` is the default.
+ * docs/scaling.md records why `sharded` is the default.
  */
 export function redisAdapter(
   kind: Config['REDIS_ADAPTER'],

@@ -134,10 +134,14 @@ export async function startNode(env: Record<string, string>): Promise<ServerNode
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // If this test process ends without its cleanup (a crash, a kill), take the node with it.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
   const output: string[] = [];
   let exitValue: number | string | null = null;
   const exited = new Promise<number | string>((resolve) => {
     proc.once('exit', (code, signal) => {
+      process.off('exit', reap);
       exitValue = code ?? signal ?? 'unknown';
       resolve(exitValue);
     });
@@ -301,15 +305,27 @@ export async function deleteKeys(redisUrl: string, prefix: string) {
   }
 }
 
-/** Counts keys under a prefix. */
-export async function countKeys(redisUrl: string, prefix: string): Promise<number> {
+/** Pub/sub channels (plain and sharded) the nodes hold under a prefix: a leaked room shows here. */
+export async function countChannels(redisUrl: string, prefix: string): Promise<number> {
+  const r = new Redis(redisUrl);
+  try {
+    const plain = (await r.call('PUBSUB', 'CHANNELS', `${prefix}*`)) as string[];
+    const sharded = (await r.call('PUBSUB', 'SHARDCHANNELS', `${prefix}*`)) as string[];
+    return plain.length + sharded.length;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Counts keys under a prefix (leaving out those matching `exclude`). */
+export async function countKeys(redisUrl: string, prefix: string, exclude?: RegExp): Promise<number> {
   const r = new Redis(redisUrl);
   try {
     let cursor = '0';
     let n = 0;
     do {
       const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      n += keys.length;
+      n += exclude ? keys.filter((k) => !exclude.test(k)).length : keys.length;
       cursor = next;
     } while (cursor !== '0');
     return n;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@hackmeshi/shared';
 import { TEST_DATABASE_URL, serviceAvailable } from '../../src/test/services.js';
 import {
+  countChannels,
   countKeys,
   eventually,
   matchedPair,
@@ -321,7 +322,9 @@ describe.runIf(services)('faults across nodes', () => {
           rooms: metricValue(text, 'hm_socketio_rooms'),
           heap,
           rss: metricValue(text, 'process_resident_memory_bytes'),
-          keys: await countKeys(cluster.env.REDIS_URL!, cluster.prefix),
+          // Rate-limit counters expire with their window by design; everything else must not grow.
+          keys: await countKeys(cluster.env.REDIS_URL!, cluster.prefix, /:rl:/),
+          channels: await countChannels(cluster.env.REDIS_URL!, cluster.prefix),
           seats,
         };
       };
@@ -334,6 +337,7 @@ describe.runIf(services)('faults across nodes', () => {
       expect(after.sockets).toBe(before.sockets);
       expect(after.rooms).toBe(before.rooms);
       expect(after.keys).toBe(before.keys);
+      expect(after.channels).toBe(before.channels);
       expect(after.seats).toBe(before.seats);
       expect(before.seats).toBe(1); // the host's
       // 400 leaked sockets would hold tens of MB; noise from garbage not yet collected stays well under this.
