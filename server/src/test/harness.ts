@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll } from 'vitest';
@@ -14,7 +13,7 @@ import {
 } from '@hackmeshi/shared';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './services.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt } from './services.js';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -91,20 +90,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   return { app, config, url: `http://127.0.0.1:${port}`, dataDir, close };
 }
 
-/** Removes every Redis key under a prefix. */
-export async function deleteKeys(prefix: string) {
-  const r = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await r.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
+/** Removes every Redis key under a prefix of the test Redis. */
+export const deleteKeys = (prefix: string) => deleteKeysAt(TEST_REDIS_URL, prefix);
 
 let seq = 0;
 /** A handle no other test uses. */
@@ -156,25 +143,4 @@ export function connect(
   });
 }
 
-/** Resolves with the next payload of a server event (that matches `where`, if given), or rejects after `ms`. */
-export function nextEvent<E extends keyof ServerToClientEvents>(
-  socket: TestClient,
-  event: E,
-  ms = 3_000,
-  where: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
-): Promise<Parameters<ServerToClientEvents[E]>[0]> {
-  type P = Parameters<ServerToClientEvents[E]>[0];
-  return new Promise((resolve, reject) => {
-    const listener = (payload: P) => {
-      if (!where(payload)) return;
-      clearTimeout(timer);
-      socket.off(event as never, listener as never);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event as never, listener as never);
-      reject(new Error(`no ${String(event)} within ${ms} ms`));
-    }, ms);
-    socket.on(event as never, listener as never);
-  });
-}
+export { nextEvent } from './next-event.js';

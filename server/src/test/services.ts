@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Redis } from 'ioredis';
 
 /** Where tests find the real services; override for another machine. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,4 +27,22 @@ export async function serviceAvailable(name: 'postgres' | 'redis'): Promise<bool
     throw new Error(`${name} is required under CI=true but is not reachable (${name === 'postgres' ? TEST_DATABASE_URL : TEST_REDIS_URL})`);
   }
   return ok;
+}
+
+/** Removes every key under a prefix (a run's cleanup). A Redis that is already gone has nothing to clean. */
+export async function deleteKeysAt(redisUrl: string, prefix: string) {
+  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await r.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // nothing reachable to clean
+  } finally {
+    r.disconnect();
+  }
 }

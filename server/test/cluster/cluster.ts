@@ -10,7 +10,8 @@ import pg from 'pg';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll } from 'vitest';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@hackmeshi/shared';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../src/test/services.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt } from '../../src/test/services.js';
+export { nextEvent } from '../../src/test/next-event.js';
 
 /**
  * The multi-node harness: real server processes (the same `main.ts` operators run) on random
@@ -118,7 +119,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await c.connect();
     await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await c.end();
-    await deleteKeys(redisUrl, prefix);
+    await deleteKeysAt(redisUrl, prefix);
   });
   // The first node migrates; the others start in parallel once the schema exists.
   if (opts.nodes > 0) await cluster.start();
@@ -287,24 +288,6 @@ export async function matchedPair(nodeA: ServerNode, nodeB: ServerNode) {
   return { a, b, matchId, conversationId: match.conversationId as string };
 }
 
-/** Removes every key under a prefix. */
-export async function deleteKeys(redisUrl: string, prefix: string) {
-  const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await r.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } catch {
-    // a private Redis that is already gone has nothing left to clean
-  } finally {
-    r.disconnect();
-  }
-}
-
 /** Pub/sub channels (plain and sharded) the nodes hold under a prefix: a leaked room shows here. */
 export async function countChannels(redisUrl: string, prefix: string): Promise<number> {
   const r = new Redis(redisUrl);
@@ -450,29 +433,6 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms: nu
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** Resolves with the next matching payload of an event, or rejects after `ms`. */
-export function nextEvent<E extends keyof ServerToClientEvents>(
-  socket: Client,
-  event: E,
-  ms = 5_000,
-  where: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
-): Promise<Parameters<ServerToClientEvents[E]>[0]> {
-  type P = Parameters<ServerToClientEvents[E]>[0];
-  return new Promise((resolve, reject) => {
-    const listener = (payload: P) => {
-      if (!where(payload)) return;
-      clearTimeout(timer);
-      socket.off(event as never, listener as never);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event as never, listener as never);
-      reject(new Error(`no ${String(event)} within ${ms} ms`));
-    }, ms);
-    socket.on(event as never, listener as never);
-  });
 }
 
 /** A fresh nonce. */

@@ -55,6 +55,15 @@ function expectExactlyOnceInOrder(rows: Awaited<ReturnType<typeof stored>>, writ
   }
 }
 
+/** Both members of a pair running the chat client, connected to nodes `ia` and `ib`, with the chat open. */
+async function chatting(cluster: Cluster, p: Awaited<ReturnType<typeof matchedPair>>, ia: number, ib: number) {
+  const ca = new FailoverChat(live(cluster), p.a.cookie, p.a.id, ia);
+  const cb = new FailoverChat(live(cluster), p.b.cookie, p.b.id, ib);
+  await Promise.all([ca.start(), cb.start()]);
+  await Promise.all([ca.open(p.conversationId), cb.open(p.conversationId)]);
+  return { ca, cb };
+}
+
 /** What a client shows as sent (confirmed), as seq → body. */
 const shown = (c: FailoverChat, conversationId: string) => c.snapshot(conversationId).messages.map((m) => ({ seq: m.seq, body: m.body }));
 
@@ -73,10 +82,7 @@ describe.runIf(services)('faults across nodes', () => {
       const pairs: (Awaited<ReturnType<typeof matchedPair>> & { ca: FailoverChat; cb: FailoverChat; written: Map<string, string[]> })[] = [];
       for (const [na, nb, ia, ib] of layout) {
         const p = await matchedPair(na, nb);
-        const ca = new FailoverChat(live(cluster), p.a.cookie, p.a.id, ia);
-        const cb = new FailoverChat(live(cluster), p.b.cookie, p.b.id, ib);
-        await Promise.all([ca.start(), cb.start()]);
-        await Promise.all([ca.open(p.conversationId), cb.open(p.conversationId)]);
+        const { ca, cb } = await chatting(cluster, p, ia, ib);
         pairs.push({ ...p, ca, cb, written: new Map<string, string[]>([[p.a.id, []], [p.b.id, []]]) });
       }
 
@@ -143,10 +149,7 @@ describe.runIf(services)('faults across nodes', () => {
       const cluster = await startCluster({ nodes: 2 });
       const [a, b] = cluster.nodes as [ServerNode, ServerNode];
       const p = await matchedPair(a, b);
-      const ca = new FailoverChat(live(cluster), p.a.cookie, p.a.id, 0);
-      const cb = new FailoverChat(live(cluster), p.b.cookie, p.b.id, 1);
-      await Promise.all([ca.start(), cb.start()]);
-      await Promise.all([ca.open(p.conversationId), cb.open(p.conversationId)]);
+      const { ca, cb } = await chatting(cluster, p, 0, 1);
       const written = new Map<string, string[]>([
         [p.a.id, []],
         [p.b.id, []],
@@ -189,10 +192,7 @@ describe.runIf(services)('faults across nodes', () => {
       const cluster = await startCluster({ nodes: 2, redisUrl: redis.url });
       const [a, b] = cluster.nodes as [ServerNode, ServerNode];
       const p = await matchedPair(a, b);
-      const ca = new FailoverChat(live(cluster), p.a.cookie, p.a.id, 0);
-      const cb = new FailoverChat(live(cluster), p.b.cookie, p.b.id, 1);
-      await Promise.all([ca.start(), cb.start()]);
-      await Promise.all([ca.open(p.conversationId), cb.open(p.conversationId)]);
+      const { ca, cb } = await chatting(cluster, p, 0, 1);
 
       // Live across nodes first.
       ca.chat.send(p.conversationId, 'hello over redis');
@@ -245,10 +245,7 @@ describe.runIf(services)('faults across nodes', () => {
       const [a, b] = cluster.nodes as [ServerNode, ServerNode];
       const p = await matchedPair(a, b);
       const raw = await p.a.socket(a);
-      const ca = new FailoverChat(live(cluster), p.a.cookie, p.a.id, 0);
-      const cb = new FailoverChat(live(cluster), p.b.cookie, p.b.id, 1);
-      await Promise.all([ca.start(), cb.start()]);
-      await Promise.all([ca.open(p.conversationId), cb.open(p.conversationId)]);
+      const { ca, cb } = await chatting(cluster, p, 0, 1);
 
       proxy.cut();
       const fixed = nonce();
