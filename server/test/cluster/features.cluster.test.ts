@@ -425,7 +425,7 @@ describe.runIf(services)('every feature across nodes', () => {
         expect(m).toMatchObject({ id: hello.id, conversationId: community.conversationId, senderId: owner.id, body: 'welcome!' });
       }
       // The member posts on node 2: the owner on node 1 gets it; the reader may not post.
-      const toOwner = nextEvent(os, 'chat:sent', LIVE_MS);
+      const toOwner = nextEvent(os, 'chat:sent', LIVE_MS, (m) => m.body === 'thanks');
       await must(ask(ms, 'chat:send', { conversationId: community.conversationId, nonce: nonce(), body: 'thanks' }), 'member post');
       expect(await toOwner).toMatchObject({ senderId: member.id, body: 'thanks', seq: 2 });
       expect(await ask(rs, 'chat:send', { conversationId: community.conversationId, nonce: nonce(), body: 'me too' })).toMatchObject({

@@ -120,12 +120,13 @@ describe.runIf(services && nginxBin)('behind the real nginx', () => {
     const b = await connectVia(proxy, p.b.cookie, landing.get(n2)!, ['polling']);
     expect([await socketsOn(n1), await socketsOn(n2)]).toEqual([1, 1]);
 
-    const toB = nextEvent(b, 'chat:sent', 10_000);
+    const toB = nextEvent(b, 'chat:sent', 10_000, (m) => m.body === 'こんにちは via nginx');
     const sent = await a.timeout(10_000).emitWithAck('chat:send', { conversationId: p.conversationId, nonce: nonce(), body: 'こんにちは via nginx' });
     expect(sent.ok).toBe(true);
     expect((await toB).body).toBe('こんにちは via nginx');
 
-    const toA = nextEvent(a, 'chat:sent', 10_000);
+    // (A also hears its own first message; wait for B's.)
+    const toA = nextEvent(a, 'chat:sent', 10_000, (m) => m.body === 'polling reply');
     const reply = await b.timeout(10_000).emitWithAck('chat:send', { conversationId: p.conversationId, nonce: nonce(), body: 'polling reply' });
     expect(reply.ok).toBe(true);
     expect((await toA).body).toBe('polling reply');
