@@ -17,27 +17,50 @@ import { redisAdapter } from './adapter.js';
 /**
  * A child logger made on first use. Most sockets never log at the configured level, and a pino
  * child per connection is a measurable share of an idle socket's memory (docs/benchmarks.md).
+ * The methods live on the prototype, so an instance is just its two fields.
  */
-function lazyChild(log: FastifyBaseLogger, bindings: Record<string, unknown>): FastifyBaseLogger {
-  let child: FastifyBaseLogger | null = null;
-  const real = () => (child ??= log.child(bindings));
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-  const enabled = (l: string) => (log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled(l);
-  const lazy = {
-    get level() {
-      return log.level;
-    },
-    silent: log.silent,
-    child: (b: Record<string, unknown>, opts?: object) => real().child(b, opts),
-  } as Record<string, unknown>;
-  for (const l of levels) {
-    lazy[l] = (...args: unknown[]) => {
-      if (!enabled(l)) return;
-      (real()[l] as (...a: unknown[]) => void)(...args);
-    };
+class LazyChildLogger {
+  private made: FastifyBaseLogger | null = null;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+  private real() {
+    return (this.made ??= this.parent.child(this.bindings));
   }
-  return lazy as unknown as FastifyBaseLogger;
+  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]) {
+    if (!(this.parent as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level)) return;
+    (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
+  get level() {
+    return this.parent.level;
+  }
+  silent() {}
+  child(bindings: Record<string, unknown>) {
+    return this.real().child(bindings);
+  }
+  fatal(...args: unknown[]) {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]) {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]) {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]) {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]) {
+    this.write('trace', args);
+  }
 }
+
+const lazyChild = (log: FastifyBaseLogger, bindings: Record<string, unknown>) =>
+  new LazyChildLogger(log, bindings) as unknown as FastifyBaseLogger;
 
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
