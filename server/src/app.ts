@@ -13,7 +13,7 @@ import { HttpRouter, installHttpBoundary } from './infra/http.js';
 import { redisKeys } from './infra/keys.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrations.js';
-import { MemoryPresence, PresenceFeed, RedisPresence, TolerantPresence } from './infra/presence.js';
+import { MemoryPresence, PresenceFeed, RedisPresence } from './infra/presence.js';
 import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
 import { connectRedis } from './infra/redis.js';
 import { createIo } from './realtime/io.js';
@@ -60,7 +60,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     ? new FailoverRateLimiter(new RedisRateLimiter(redis.cmd, keys), new MemoryRateLimiter(), () => redis.cmd.status === 'ready')
     : new MemoryRateLimiter();
   const presence = redis
-    ? new TolerantPresence(new RedisPresence(redis.cmd, keys), (err) => log.warn({ err }, 'presence unreadable; showing offline'))
+    ? new RedisPresence(redis.cmd, keys, (err) => log.warn({ err }, 'presence unreadable; showing offline'))
     : new MemoryPresence();
 
   const secret = config.SESSION_SECRET ?? (await devSessionSecret(config.DATA_DIR));

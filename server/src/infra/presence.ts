@@ -138,9 +138,15 @@ return gone
 `;
 
 export class RedisPresence implements PresenceStore {
+  /**
+   * `onReadError`: reads never fail the request they serve. With Redis down, people read as
+   * offline with no last seen until it is back, and the room or match list that asked still
+   * loads. Lease writes still reject; their callers log and carry on.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly onReadError: (err: unknown) => void = () => {},
   ) {}
 
   async refresh(userId: string, connId: string, ttlMs: number) {
@@ -198,6 +204,15 @@ export class RedisPresence implements PresenceStore {
   }
 
   async status(userIds: string[]) {
+    try {
+      return await this.readStatus(userIds);
+    } catch (err) {
+      this.onReadError(err);
+      return new Map<string, PresenceStatus>();
+    }
+  }
+
+  private async readStatus(userIds: string[]) {
     const now = Date.now();
     const out = new Map<string, PresenceStatus>();
     if (userIds.length === 0) return out;
@@ -220,47 +235,6 @@ export class RedisPresence implements PresenceStore {
       });
     });
     return out;
-  }
-}
-
-/**
- * Presence that never fails the request it decorates: if the store cannot be read (Redis down),
- * people read as offline with no last-seen until it is back, and the room or match list that
- * asked still loads. Lease writes still reject, and their callers log and carry on.
- */
-export class TolerantPresence implements PresenceStore {
-  constructor(
-    private readonly inner: PresenceStore,
-    private readonly onError: (err: unknown) => void,
-  ) {}
-
-  refresh(userId: string, connId: string, ttlMs: number) {
-    return this.inner.refresh(userId, connId, ttlMs);
-  }
-
-  renew(userId: string, connIds: string[], ttlMs: number) {
-    return this.inner.renew(userId, connIds, ttlMs);
-  }
-
-  release(userId: string, connId: string) {
-    return this.inner.release(userId, connId);
-  }
-
-  touch(userId: string) {
-    return this.inner.touch(userId);
-  }
-
-  sweep() {
-    return this.inner.sweep();
-  }
-
-  async status(userIds: string[]) {
-    try {
-      return await this.inner.status(userIds);
-    } catch (err) {
-      this.onError(err);
-      return new Map<string, PresenceStatus>();
-    }
   }
 }
 

@@ -6,61 +6,13 @@ import type { Config } from '../config.js';
 import { SESSION_COOKIE, type SessionService } from '../features/accounts/sessions.js';
 import { rooms, type RedisKeys } from '../infra/keys.js';
 import type { Metrics } from '../infra/metrics.js';
+import { lazyChild } from '../infra/lazy-logger.js';
 import { isOriginAllowed } from '../infra/origin.js';
 import type { PresenceFeed, PresenceStore } from '../infra/presence.js';
 import type { RedisConnections } from '../infra/redis.js';
 import { toAppError } from '../infra/errors.js';
 import type { SocketRouter } from './socket-router.js';
 import { redisAdapter } from './adapter.js';
-
-
-/**
- * A child logger made on first use. Most sockets never log at the configured level, and a pino
- * child per connection is a measurable share of an idle socket's memory (docs/benchmarks.md).
- * The methods live on the prototype, so an instance is just its two fields.
- */
-class LazyChildLogger {
-  private made: FastifyBaseLogger | null = null;
-  constructor(
-    private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Record<string, unknown>,
-  ) {}
-  private real() {
-    return (this.made ??= this.parent.child(this.bindings));
-  }
-  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]) {
-    if (!(this.parent as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level)) return;
-    (this.real()[level] as (...a: unknown[]) => void)(...args);
-  }
-  get level() {
-    return this.parent.level;
-  }
-  silent() {}
-  child(bindings: Record<string, unknown>) {
-    return this.real().child(bindings);
-  }
-  fatal(...args: unknown[]) {
-    this.write('fatal', args);
-  }
-  error(...args: unknown[]) {
-    this.write('error', args);
-  }
-  warn(...args: unknown[]) {
-    this.write('warn', args);
-  }
-  info(...args: unknown[]) {
-    this.write('info', args);
-  }
-  debug(...args: unknown[]) {
-    this.write('debug', args);
-  }
-  trace(...args: unknown[]) {
-    this.write('trace', args);
-  }
-}
-
-const lazyChild = (log: FastifyBaseLogger, bindings: Record<string, unknown>) =>
-  new LazyChildLogger(log, bindings) as unknown as FastifyBaseLogger;
 
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
@@ -107,8 +59,6 @@ export function createIo(deps: {
         }
       }),
     );
-  }
-  if (deps.redis) {
     // Broadcasts published while Redis was away are gone for good (pub/sub keeps nothing). When
     // it is back, and the adapter has resubscribed, this node's clients resync: the store of
     // record has everything that was acked.

@@ -8,8 +8,6 @@ import type { ChatService } from '../chat/index.js';
 import type { HandlerContext } from '../../realtime/socket-router.js';
 import { roomStore, type RoomRow, type RoomStore } from './store.js';
 
-/** The Socket.IO room name prefix of voice rooms (rooms.voiceRoom). */
-const VOICE_ROOM_PREFIX = rooms.voiceRoom('');
 /** How often each node sweeps lapsed seats and empty rooms. */
 const SWEEP_MS = 2_000;
 /** TURN credentials are valid this long. */
@@ -32,8 +30,11 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // sweep shorter than the TTL, so a dead node's people are gone from rosters within LEASE_TTL_MS.
   const leaseSeconds = Math.max(2, Math.floor((config.LEASE_TTL_MS - SWEEP_MS) / 1000));
   const store = roomStore(ctx.db, deps.chat.store, { speakerCap: config.ROOM_SPEAKER_CAP, leaseSeconds });
-  /** Sockets that ever asked for a seat on this node (a seat row may exist for them). */
-  const everSeated = new WeakSet<object>();
+  /**
+   * This node's connections that asked for a seat (a seat row may exist for them): the only ones
+   * whose leases need renewing and whose disconnect needs a seat lookup.
+   */
+  const seatedConns = new Set<string>();
 
   async function stateOf(room: RoomRow): Promise<RoomState> {
     const people = await store.participants(room.id);
@@ -120,7 +121,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   sockets.on(
     'room:join',
     async ({ roomId, token }, { socket, user }) => {
-      everSeated.add(socket);
+      seatedConns.add(socket.id);
       const { room, replacedConn } = await store.join(roomId, user.userId, socket.id, token);
       if (replacedConn) {
         io.to(replacedConn).emit('room:left', { roomId, reason: 'replaced' });
@@ -236,7 +237,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
     socket.on('disconnect', () => {
       // Most connections never take a seat: no query for them (a reconnect storm of 10k sockets
       // would otherwise cost 10k lookups).
-      if (!everSeated.has(socket)) return;
+      if (!seatedConns.delete(socket.id)) return;
       void (async () => {
         for (const seat of await store.roomsOfConn(socket.id)) {
           const room = await store.leave(seat.roomId, seat.userId, socket.id);
@@ -249,18 +250,7 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   // Leases and sweeps. Every node renews its own sockets' seats; every node sweeps, and the
   // database hands each lapsed seat and each expired room to exactly one of them.
   const renew = setInterval(() => {
-    // Only seated sockets hold a lease (they are in their voice room's Socket.IO room); most
-    // connections never join one, so the renewal stays small however many are open.
-    const seated: string[] = [];
-    for (const [id, socket] of io.of('/').sockets) {
-      for (const r of socket.rooms) {
-        if (r.startsWith(VOICE_ROOM_PREFIX)) {
-          seated.push(id);
-          break;
-        }
-      }
-    }
-    void store.renew(seated).catch((err) => log.warn({ err }, 'seat renew failed'));
+    void store.renew([...seatedConns]).catch((err) => log.warn({ err }, 'seat renew failed'));
   }, config.LEASE_TTL_MS / 3);
   let sweeping = false;
   const sweep = setInterval(() => {
