@@ -14,13 +14,19 @@ export interface GroupCommitStores {
   lanes: number;
 }
 
-/** A Db that counts transactions and can pretend the database went away. */
+/**
+ * A Db that counts transactions (a statement outside `tx` is a transaction of its own) and can
+ * pretend the database went away.
+ */
 function counting(db: Db) {
   let txs = 0;
   let down: Error | null = null;
   const wrapped: Db = {
     kind: db.kind,
-    query: <T extends object>(sql: string, params?: unknown[]) => db.query<T>(sql, params),
+    query: <T extends object>(sql: string, params?: unknown[]) => {
+      txs++;
+      return down ? Promise.reject(down) : db.query<T>(sql, params);
+    },
     tx: (fn) => {
       txs++;
       return down ? Promise.reject(down) : db.tx(fn);

@@ -86,6 +86,80 @@ export interface ChatStoreOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * A whole batch of sends in one statement, so one round trip and one implicit transaction:
+ * lock the batch's open conversations in id order (two nodes sharing conversations cannot
+ * deadlock), judge every message in arrival order as a lone send would (unknown or closed
+ * conversation, not a member, may not post, nonce already stored, nonce repeated earlier in the
+ * batch), number the fresh ones from the locked counters, insert them, move the counters and
+ * each sender's read position, and return one row per input in input order.
+ *
+ * The counters come from the locked rows (the newest versions), so seqs never collide. The
+ * nonce check reads the statement's snapshot: a retry committed by another node after it was
+ * taken makes the insert fail on the unique key, and the caller replays the batch one by one.
+ */
+const SEND_BATCH_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS i (c, s, n, body, ord)
+), locked AS (
+  SELECT id, last_seq, rev, public_read FROM conversations
+   WHERE id IN (SELECT c FROM input) AND closed_at IS NULL ORDER BY id FOR UPDATE
+), judged AS (
+  SELECT i.ord, i.c, i.s, i.n, i.body, l.last_seq, l.rev, e.id AS existing_id,
+         CASE
+           WHEN l.id IS NULL OR (m.user_id IS NULL AND NOT l.public_read) THEN 'not_found'
+           WHEN m.user_id IS NULL THEN 'not_member'
+           WHEN NOT m.can_post THEN 'cannot_post'
+           WHEN e.id IS NOT NULL THEN 'existing'
+           WHEN min(i.ord) OVER (PARTITION BY i.c, i.s, i.n) <> i.ord THEN 'repeat'
+           ELSE 'fresh'
+         END AS status
+    FROM input i
+    LEFT JOIN locked l ON l.id = i.c
+    LEFT JOIN conversation_members m ON m.conversation_id = i.c AND m.user_id = i.s
+    LEFT JOIN messages e ON e.conversation_id = i.c AND e.sender_id = i.s AND e.nonce = i.n
+), fresh AS (
+  SELECT j.c, j.s, j.n, j.body, (j.last_seq + row_number() OVER w)::int AS seq, (j.rev + row_number() OVER w)::int AS rev
+    FROM judged j WHERE j.status = 'fresh'
+  WINDOW w AS (PARTITION BY j.c ORDER BY j.ord)
+), ins AS (
+  INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+  SELECT c, seq, rev, s, n, body FROM fresh
+  RETURNING id, conversation_id, sender_id, nonce, seq, rev, body, created_at
+), counters AS (
+  UPDATE conversations c SET last_seq = v.seq, rev = v.rev, last_activity_at = now()
+    FROM (SELECT f.c, max(f.seq) AS seq, max(f.rev) AS rev FROM fresh f GROUP BY f.c) v
+   WHERE c.id = v.c
+), reads AS (
+  UPDATE conversation_members m SET last_read_seq = v.seq
+    FROM (SELECT f.c, f.s, max(f.seq) AS seq FROM fresh f GROUP BY f.c, f.s) v
+   WHERE m.conversation_id = v.c AND m.user_id = v.s
+)
+SELECT j.ord::int AS ord, j.status, j.c AS conversation_id, j.s AS sender_id, j.n AS nonce,
+       COALESCE(i.id, e.id) AS id, COALESCE(i.seq, e.seq) AS seq, COALESCE(i.rev, e.rev) AS rev,
+       COALESCE(i.body, e.body) AS body, COALESCE(i.created_at, e.created_at) AS created_at,
+       e.edited_at, e.deleted_at, i.id IS NOT NULL AND j.status = 'fresh' AS created
+  FROM judged j
+  LEFT JOIN ins i ON i.conversation_id = j.c AND i.sender_id = j.s AND i.nonce = j.n
+  LEFT JOIN messages e ON e.id = j.existing_id
+ ORDER BY j.ord`;
+
+/** One row of SEND_BATCH_SQL: the verdict on one input, with its message when it has one. */
+type SendRow = MessageRow & { ord: number; status: 'not_found' | 'not_member' | 'cannot_post' | 'existing' | 'repeat' | 'fresh'; created: boolean };
+
+function outcomeOf(row: SendRow): Outcome<SendResult> {
+  switch (row.status) {
+    case 'not_found':
+      return { ok: false, error: notFound() };
+    case 'not_member':
+      return { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'Join to take part in this conversation') };
+    case 'cannot_post':
+      return { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation') };
+    default:
+      return { ok: true, value: { message: toMessage(row), created: row.created } };
+  }
+}
+
+/**
  * SQL of the one chat mechanism. Every conversation (match, room, meetup, community) goes
  * through here: membership, ordered idempotent posting, edits, tombstones, catch-up and reads.
  */
@@ -185,15 +259,15 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
   }
 
   /**
-   * Many messages in one transaction, each judged as `sendOne` would judge it, in arrival order.
-   * Refusals the checks can foresee (not a member, closed, may not post) are decided before any
-   * write, so they fail only their own message. An error the checks did not foresee rolls the
+   * Many messages in one statement (one round trip, one transaction; see SEND_BATCH_SQL), each
+   * judged as `sendOne` would judge it, in arrival order. Refusals the checks can foresee (not a
+   * member, closed, may not post) fail only their own message. An error the checks did not foresee rolls the
    * batch back and its messages are retried one by one, so a bad one fails alone; a lost database
    * fails them all, with the retryable error.
    */
   async function sendMany(items: SendInput[]): Promise<Outcome<SendResult>[]> {
     try {
-      return await db.tx((q) => sendManyIn(q, items));
+      return await sendManyIn(db, items);
     } catch (err) {
       if (toAppError(err).code !== ErrorCode.INTERNAL) throw err;
       const outcomes: Outcome<SendResult>[] = [];
@@ -216,91 +290,18 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
     const outcomes: (Outcome<SendResult> | undefined)[] = items.map((i) =>
       UUID.test(i.conversationId) && UUID.test(i.senderId) && UUID.test(i.nonce) ? undefined : { ok: false, error: notFound() },
     );
-    const valid = items.filter((_, i) => !outcomes[i]);
-    const convIds = [...new Set(valid.map((i) => i.conversationId))].sort();
-    // Row locks in id order, so two batches sharing conversations (two nodes) cannot deadlock.
-    const { rows: convRows } = await q.query<{ id: string; last_seq: number; rev: number; public_read: boolean }>(
-      `SELECT id, last_seq, rev, public_read FROM conversations
-        WHERE id = ANY($1::uuid[]) AND closed_at IS NULL ORDER BY id FOR UPDATE`,
-      [convIds],
-    );
-    const convs = new Map(convRows.map((c) => [c.id, { ...c }]));
-    const pairs = uniqueBy(valid, (i) => `${i.conversationId}/${i.senderId}`);
-    const { rows: memberRows } = await q.query<{ conversation_id: string; user_id: string; can_post: boolean }>(
-      `SELECT m.conversation_id, m.user_id, m.can_post FROM conversation_members m
-         JOIN unnest($1::uuid[], $2::uuid[]) AS k (c, u) ON m.conversation_id = k.c AND m.user_id = k.u`,
-      [pairs.map((i) => i.conversationId), pairs.map((i) => i.senderId)],
-    );
-    const canPost = new Map(memberRows.map((r) => [`${r.conversation_id}/${r.user_id}`, r.can_post]));
-    const keyOf = (i: SendInput) => `${i.conversationId}/${i.senderId}/${i.nonce}`;
-    const keys = uniqueBy(valid, keyOf);
-    const { rows: existingRows } = await q.query<MessageRow>(
-      `SELECT m.* FROM messages m
-         JOIN unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k (c, s, n)
-           ON m.conversation_id = k.c AND m.sender_id = k.s AND m.nonce = k.n`,
-      [keys.map((i) => i.conversationId), keys.map((i) => i.senderId), keys.map((i) => i.nonce)],
-    );
-    const existing = new Map(existingRows.map((r) => [`${r.conversation_id}/${r.sender_id}/${r.nonce}`, r]));
-
-    // Decide every message in arrival order: refuse, return the original, or take the next seq.
-    const fresh: { index: number; input: SendInput; seq: number; rev: number }[] = [];
-    const firstOfKey = new Map<string, number>(); // nonce key -> index into `fresh`
-    const repeats: { index: number; of: number }[] = [];
-    items.forEach((input, index) => {
-      if (outcomes[index]) return;
-      const c = convs.get(input.conversationId);
-      const post = canPost.get(`${input.conversationId}/${input.senderId}`);
-      if (!c || (post === undefined && !c.public_read)) return void (outcomes[index] = { ok: false, error: notFound() });
-      if (post === undefined) {
-        return void (outcomes[index] = { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'Join to take part in this conversation') });
+    const valid = items.map((input, index) => ({ input, index })).filter(({ index }) => !outcomes[index]);
+    if (valid.length > 0) {
+      const { rows } = await q.query<SendRow>(SEND_BATCH_SQL, [
+        valid.map((v) => v.input.conversationId),
+        valid.map((v) => v.input.senderId),
+        valid.map((v) => v.input.nonce),
+        valid.map((v) => v.input.body),
+      ]);
+      for (const row of rows) {
+        const { index } = valid[row.ord - 1]!;
+        outcomes[index] = outcomeOf(row);
       }
-      if (!post) return void (outcomes[index] = { ok: false, error: new AppError(ErrorCode.FORBIDDEN, 'You cannot post in this conversation') });
-      const key = keyOf(input);
-      const stored = existing.get(key);
-      if (stored) return void (outcomes[index] = { ok: true, value: { message: toMessage(stored), created: false } });
-      const earlier = firstOfKey.get(key);
-      if (earlier !== undefined) return void repeats.push({ index, of: earlier });
-      c.last_seq += 1;
-      c.rev += 1;
-      firstOfKey.set(key, fresh.length);
-      fresh.push({ index, input, seq: c.last_seq, rev: c.rev });
-    });
-
-    if (fresh.length > 0) {
-      const col = <T>(f: (x: (typeof fresh)[number]) => T) => fresh.map(f);
-      const { rows: inserted } = await q.query<MessageRow>(
-        `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::uuid[], $5::uuid[], $6::text[])
-         RETURNING *`,
-        [
-          col((f) => f.input.conversationId),
-          col((f) => f.seq),
-          col((f) => f.rev),
-          col((f) => f.input.senderId),
-          col((f) => f.input.nonce),
-          col((f) => f.input.body),
-        ],
-      );
-      const bySeq = new Map(inserted.map((r) => [`${r.conversation_id}/${r.seq}`, r]));
-      const messages = fresh.map((f) => toMessage(bySeq.get(`${f.input.conversationId}/${f.seq}`)!));
-      fresh.forEach((f, i) => (outcomes[f.index] = { ok: true, value: { message: messages[i]!, created: true } }));
-      for (const r of repeats) outcomes[r.index] = { ok: true, value: { message: messages[r.of]!, created: false } };
-
-      const touched = [...new Set(fresh.map((f) => f.input.conversationId))].map((id) => convs.get(id)!);
-      await q.query(
-        `UPDATE conversations c SET last_seq = v.last_seq, rev = v.rev, last_activity_at = now()
-           FROM unnest($1::uuid[], $2::int[], $3::int[]) AS v (id, last_seq, rev) WHERE c.id = v.id`,
-        [touched.map((c) => c.id), touched.map((c) => c.last_seq), touched.map((c) => c.rev)],
-      );
-      // Each sender has read up to their newest message of the batch (later ones overwrite).
-      const readUpTo = new Map(fresh.map((f) => [`${f.input.conversationId}/${f.input.senderId}`, f]));
-      const reads = [...readUpTo.values()];
-      await q.query(
-        `UPDATE conversation_members m SET last_read_seq = v.seq
-           FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS v (c, u, seq)
-          WHERE m.conversation_id = v.c AND m.user_id = v.u`,
-        [reads.map((f) => f.input.conversationId), reads.map((f) => f.input.senderId), reads.map((f) => f.seq)],
-      );
     }
     return outcomes.map((o) => o ?? { ok: false, error: new Error('message left undecided') });
   }
@@ -352,7 +353,7 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
      * message shares its transaction with others sent at about the same time.
      */
     send(input: SendInput): Promise<SendResult> {
-      return batcher ? batcher.submit(input) : sendOne(input);
+      return batcher ? batcher.submit(input) : sendMany([input]).then(([o]) => (o!.ok ? o!.value : Promise.reject(o!.error)));
     },
 
     edit(conversationId: string, messageId: string, userId: string, body: string) {
@@ -419,7 +420,3 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
   };
 }
 export type ChatStore = ReturnType<typeof chatStore>;
-
-function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
-  return [...new Map(items.map((i) => [key(i), i] as const)).values()];
-}
