@@ -14,7 +14,7 @@ import { redisKeys } from './infra/keys.js';
 import { createMetrics } from './infra/metrics.js';
 import { migrate } from './infra/migrations.js';
 import { MemoryPresence, PresenceFeed, RedisPresence } from './infra/presence.js';
-import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
+import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter, SharedCountRateLimiter } from './infra/rate-limit.js';
 import { connectRedis } from './infra/redis.js';
 import { createIo } from './realtime/io.js';
 import { SocketRouter } from './realtime/socket-router.js';
@@ -56,9 +56,24 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const keys = redisKeys(config.REDIS_PREFIX);
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : null;
+  // HTTP limits (sign-in, sign-up) wait for the exact shared count: a request that hashes a
+  // password can afford a round trip, and a burst spread over nodes must not pass N times.
   const rateLimiter = redis
     ? new FailoverRateLimiter(new RedisRateLimiter(redis.cmd, keys), new MemoryRateLimiter(), () => redis.cmd.status === 'ready')
     : new MemoryRateLimiter();
+  // Socket events (chat:send, ...) decide at once from this node's count plus the other nodes'
+  // hits last learned from the same Redis keys, which are counted in the background.
+  let lastUnsharedWarn = 0;
+  const eventLimiter = redis
+    ? new SharedCountRateLimiter(redis.cmd, keys, {
+        onUnshared: (reason, err) => {
+          metrics.rateLimitUnshared.inc({ reason });
+          if (reason !== 'error' || Date.now() - lastUnsharedWarn < 10_000) return;
+          lastUnsharedWarn = Date.now();
+          log.warn({ err }, 'rate-limit hit not counted in Redis; deciding on this node');
+        },
+      })
+    : rateLimiter;
   const presence = redis
     ? new RedisPresence(redis.cmd, keys, (err) => log.warn({ err }, 'presence unreadable; showing offline'))
     : new MemoryPresence();
@@ -78,7 +93,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     log.warn({ dir: config.CLIENT_DIST_DIR }, 'no built client found; run `npm run build` to serve the UI');
   }
 
-  const sockets = new SocketRouter(metrics, rateLimiter);
+  const sockets = new SocketRouter(metrics, eventLimiter);
   const presenceFeed = new PresenceFeed();
   const io = createIo({ app, config, log, sessions, router: sockets, presence, presenceFeed, metrics, redis, keys });
   const http = new HttpRouter(app, sessions);

@@ -24,6 +24,7 @@ export interface AppContext {
   io: AppServer;
   db: Db;
   redis: RedisConnections | null;
+  /** Exact shared limits for HTTP routes (waits for Redis when configured); socket events use the router's own. */
   rateLimiter: RateLimiter;
   presence: PresenceStore;
   /** Presence transitions (online, offline) seen by this node, for features to pass on. */

@@ -27,6 +27,12 @@ export function createMetrics() {
       help: 'Cross-node broadcasts that could not be published (Redis down); peers catch up by sync',
       registers: [registry],
     }),
+    rateLimitUnshared: new client.Counter({
+      name: 'hm_rate_limit_unshared_total',
+      help: 'Rate-limit hits decided on this node without being counted in Redis, by reason (down, backlog, error)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     connectedSockets: new client.Gauge({
       name: 'hm_connected_sockets',
       help: 'Socket.IO connections open on this node',
