@@ -314,29 +314,37 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
       return change(conversationId, messageId, userId, { sql: "body = '', deleted_at = now()", params: [], moderation: true });
     },
 
-    /** New messages after `afterSeq`, plus older ones changed after `afterRev`, in seq order. */
+    /**
+     * New messages after `afterSeq`, plus older ones changed after `afterRev`, in seq order, with
+     * the counters and read positions: one round trip (every reconnect runs this once per
+     * conversation). Outsiders get NOT_FOUND as from `access`.
+     */
     async sync(conversationId: string, userId: string, afterSeq: number, afterRev?: number): Promise<SyncResult> {
-      const m = await access(db, conversationId, userId);
-      const { rows: fresh } = await db.query<MessageRow>(
-        'SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [conversationId, afterSeq, SYNC_PAGE + 1],
+      const { rows } = await db.query<{ last_seq: number; rev: number; fresh: MessageRow[]; changed: MessageRow[]; read_states: ReadState[] }>(
+        `WITH a AS (
+           SELECT c.last_seq, c.rev, c.public_read, m.user_id IS NOT NULL AS member
+             FROM conversations c LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
+            WHERE c.id = $1 AND c.closed_at IS NULL
+         )
+         SELECT a.last_seq, a.rev,
+                (SELECT COALESCE(json_agg(f ORDER BY f.seq), '[]') FROM (
+                   SELECT * FROM messages WHERE conversation_id = $1 AND seq > $3 ORDER BY seq LIMIT $5) f) AS fresh,
+                (SELECT COALESCE(json_agg(x ORDER BY x.seq), '[]') FROM messages x
+                  WHERE $4::int IS NOT NULL AND x.conversation_id = $1 AND x.seq <= $3 AND x.rev > $4) AS changed,
+                (SELECT COALESCE(json_agg(json_build_object('userId', r.user_id, 'lastReadSeq', r.last_read_seq) ORDER BY r.joined_at), '[]')
+                   FROM conversation_members r WHERE r.conversation_id = $1) AS read_states
+           FROM a WHERE a.member OR a.public_read`,
+        [conversationId, userId, afterSeq, afterRev ?? null, SYNC_PAGE + 1],
       );
-      const hasMore = fresh.length > SYNC_PAGE;
-      const changed =
-        afterRev === undefined
-          ? []
-          : (
-              await db.query<MessageRow>(
-                'SELECT * FROM messages WHERE conversation_id = $1 AND seq <= $2 AND rev > $3 ORDER BY seq',
-                [conversationId, afterSeq, afterRev],
-              )
-            ).rows;
+      const r = rows[0];
+      if (!r) throw notFound();
+      const hasMore = r.fresh.length > SYNC_PAGE;
       return {
-        messages: [...changed, ...fresh.slice(0, SYNC_PAGE)].map(toMessage),
-        lastSeq: m.last_seq,
-        rev: m.rev,
+        messages: [...r.changed, ...r.fresh.slice(0, SYNC_PAGE)].map(toMessage),
+        lastSeq: r.last_seq,
+        rev: r.rev,
         hasMore,
-        readStates: await readStates(db, conversationId),
+        readStates: r.read_states,
       };
     },
 
