@@ -6,7 +6,8 @@
  *   npm run bench                        quick pass of every scenario
  *   npm run bench -- --full              full sizes
  *   npm run bench -- --only=S2,S3        some scenarios
- *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn
+ *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn (default: the
+ *                                        server's REDIS_ADAPTER default)
  *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4
  *   npm run bench -- --source            the project from server/src (no build needed)
  *   npm run bench -- --server-env=DATABASE_POOL_SIZE=20   extra environment for the project servers
@@ -16,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../server/src/config.js';
 import { fmt, runCleanups, type Ctx, type Options, type Row } from './lib/harness.js';
 import { formatProfile, summarizeProfile } from './lib/profile.js';
 import { RESULTS_DIR, canPin, killAll, setSourceMode } from './lib/proc.js';
@@ -29,7 +31,7 @@ export const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { S1: s1, 
 const ADAPTERS = ['pubsub', 'sharded', 'streams'];
 
 export function parseArgs(argv: string[]): Options {
-  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: ['pubsub'], profile: false, serverEnv: {} };
+  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: [loadConfig({}).REDIS_ADAPTER], profile: false, serverEnv: {} };
   for (const arg of argv) {
     const eq = arg.indexOf('=');
     const [key, value] = eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];

@@ -57,7 +57,7 @@ export async function s1(ctx: Ctx) {
   const runs: { kind: ServerKind; points: Point[] }[] = [];
   for (const kind of targetOrder(ctx)) {
     ctx.log(`  S1 on ${kind}`);
-    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan }, (server, store) =>
+    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan, profile: ctx.opts.profile && kind === 'project' }, (server, store) =>
       withGenerators(ctx, users, `s1-${kind}`, async (gens) => {
         const roomIds = kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `room${r}`);
         const specs = clientSpecs(kind, Array.from({ length: users }, (_, u) => roomsOf(u).map((r) => roomIds[r]!)), store);

@@ -50,7 +50,7 @@ export async function s4(ctx: Ctx) {
   const pairs = size(ctx, { smoke: 4, quick: 250, full: 2_000 });
   const stage = size(ctx, {
     smoke: { start: 10, durationMs: 700, factor: 2, maxStages: 1, refine: 0 },
-    quick: { start: 50, durationMs: 1_000, factor: 2, maxStages: 8, refine: 1 },
+    quick: { start: 100, durationMs: 1_000, factor: 2, maxStages: 8, refine: 1 },
     full: { start: 50, durationMs: 5_000, factor: 1.5, maxStages: 14, refine: 2 },
   });
   const fixedMs = size(ctx, { smoke: 1_000, quick: 2_000, full: 10_000 });

@@ -64,7 +64,7 @@ export async function s5(ctx: Ctx) {
   const runs: { kind: ServerKind; result: StormResult }[] = [];
   for (const kind of order) {
     ctx.log(`  S5 on ${kind}: ${victims} clients dropped at once`);
-    const result = await withServer(ctx, kind, { name: `s5-${kind}-${runs.length}`, plan }, async (server, store) => {
+    const result = await withServer(ctx, kind, { name: `s5-${kind}-${runs.length}`, plan, profile: ctx.opts.profile && kind === 'project' }, async (server, store) => {
       let victimGens: Generator[] = [];
       let senderGens: Generator[] = [];
       try {
