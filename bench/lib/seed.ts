@@ -88,6 +88,10 @@ export async function seed(store: StoreLocation, secret: string, plan: SeedPlan)
         part.map((p) => p[1]),
       ]);
     }
+    // A live database of this size has planner statistics (autovacuum analyzes it); freshly
+    // bulk-loaded tables do not until autovacuum's next round, a minute or so into the run, and
+    // until then every handshake's lookups may be planned as scans.
+    await db.exec('ANALYZE users, sessions, conversations, conversation_members');
     return { userIds, cookies: tokens.map((t) => `${SESSION_COOKIE}=${t}`), conversationIds };
   } finally {
     await db.close();

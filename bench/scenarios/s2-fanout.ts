@@ -5,7 +5,7 @@
  *
  * On the project a room is a conversation (the mechanism of community channels, meetup and room
  * chats) and a message is `chat:send`: validated, authorized, rate-limited, persisted in Postgres
- * with the next seq, acked after commit, then `chat:sent` plus `chat:read-updated` to the room.
+ * with the next seq, acked after commit, then `chat:sent` to the room.
  * The baselines only broadcast. So this is "what the project costs over a bare broadcast", not a
  * comparison of equal work; S3 separates out the persistence.
  */
