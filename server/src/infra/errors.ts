@@ -36,8 +36,10 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '0800
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 /**
- * Maps any thrown value to an AppError. Known AppErrors pass through; a lost database connection
- * becomes the retryable UNAVAILABLE; anything else becomes INTERNAL (its message is never sent).
+ * Maps any thrown value to an AppError. Known AppErrors pass through; a lost database connection,
+ * or a wait for a free pooled connection that timed out (an overloaded database, as in a reconnect
+ * storm), becomes the retryable UNAVAILABLE; anything else becomes INTERNAL (its message is never
+ * sent).
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -45,7 +47,7 @@ export function toAppError(err: unknown): AppError {
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) {
     return new AppError(ErrorCode.UNAVAILABLE, 'Service temporarily unavailable, please retry', { cause: err });
   }
-  if (err instanceof Error && /Connection terminated|connection.*(closed|ended)/i.test(err.message)) {
+  if (err instanceof Error && /Connection terminated|connection.*(closed|ended)|timeout exceeded when trying to connect/i.test(err.message)) {
     return new AppError(ErrorCode.UNAVAILABLE, 'Service temporarily unavailable, please retry', { cause: err });
   }
   return new AppError(ErrorCode.INTERNAL, 'Internal error', { cause: err });

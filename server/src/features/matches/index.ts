@@ -1,4 +1,4 @@
-import { ErrorCode, type Match } from '@hackmeshi/shared';
+import { ErrorCode, type Match, type Presence } from '@hackmeshi/shared';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../infra/errors.js';
 import { rooms } from '../../infra/keys.js';
@@ -7,6 +7,11 @@ import type { CardStore } from '../cards/store.js';
 import type { ChatService } from '../chat/index.js';
 import type { Notifier } from '../notifications/index.js';
 import { matchStore, type MatchView } from './store.js';
+
+/** How long presence transitions gather before their partners are looked up together, in ms. */
+const PRESENCE_GATHER_MS = 50;
+/** Most users in one partner lookup. */
+const PRESENCE_LOOKUP_MAX = 500;
 
 /** Interest (気になる), matches, blocks and reports. */
 export function registerMatches(ctx: AppContext, deps: { chat: ChatService; cards: CardStore; notifier: Notifier }) {
@@ -38,15 +43,36 @@ export function registerMatches(ctx: AppContext, deps: { chat: ChatService; card
   }
 
   // Presence transitions, from whichever node saw them, go to the user's match partners (on
-  // any node, through their user rooms).
+  // any node, through their user rooms). They gather for a moment and are looked up together: a
+  // network blip drops and brings back thousands of users at once, and a query each would queue
+  // the reconnecting handshakes behind them. A user who flaps within the moment is sent the
+  // last state only.
+  const changed = new Map<string, Presence>();
+  let flushTimer: NodeJS.Timeout | null = null;
   ctx.presenceFeed.on((userId, p) => {
-    void store.partners(userId).then(
-      (partners) => {
-        for (const other of partners) io.to(rooms.user(other)).emit('presence:changed', { userId, presence: p });
-      },
-      (err) => ctx.log.warn({ err, userId }, 'presence fan-out failed'),
-    );
+    changed.set(userId, p);
+    flushTimer ??= setTimeout(flushPresence, PRESENCE_GATHER_MS);
   });
+  ctx.app.addHook('onClose', async () => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+  });
+  function flushPresence() {
+    flushTimer = null;
+    const batch = [...changed];
+    changed.clear();
+    for (let i = 0; i < batch.length; i += PRESENCE_LOOKUP_MAX) {
+      const part = batch.slice(i, i + PRESENCE_LOOKUP_MAX);
+      void store.partnersOf(part.map(([userId]) => userId)).then(
+        (partners) => {
+          for (const [userId, presence] of part) {
+            for (const other of partners.get(userId) ?? []) io.to(rooms.user(other)).emit('presence:changed', { userId, presence });
+          }
+        },
+        (err) => ctx.log.warn({ err, users: part.length }, 'presence fan-out failed'),
+      );
+    }
+  }
 
   async function matchFor(userId: string, matchId: string): Promise<Match> {
     const view = await store.get(userId, matchId);

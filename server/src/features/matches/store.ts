@@ -203,14 +203,25 @@ export function matchStore(db: Db, chat: ChatStore) {
       return rows.map(toView);
     },
 
-    /** The users this user has a live match with (who see their presence). */
-    async partners(userId: string): Promise<string[]> {
-      const { rows } = await db.query<{ other: string }>(
-        `SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS other
-           FROM matches WHERE ended_at IS NULL AND (user_a = $1 OR user_b = $1)`,
-        [userId],
+    /** Live match partners (who see the user's presence) of each of these users (users without any are left out). */
+    async partnersOf(userIds: string[]): Promise<Map<string, string[]>> {
+      const { rows } = await db.query<{ user_a: string; user_b: string }>(
+        `SELECT user_a, user_b FROM matches WHERE ended_at IS NULL AND (user_a = ANY($1::uuid[]) OR user_b = ANY($1::uuid[]))`,
+        [userIds],
       );
-      return rows.map((r) => r.other);
+      const asked = new Set(userIds);
+      const out = new Map<string, string[]>();
+      const add = (userId: string, other: string) => {
+        if (!asked.has(userId)) return;
+        const list = out.get(userId);
+        if (list) list.push(other);
+        else out.set(userId, [other]);
+      };
+      for (const r of rows) {
+        add(r.user_a, r.user_b);
+        add(r.user_b, r.user_a);
+      }
+      return out;
     },
 
     /** One live match of the user, or null (unknown, ended, or someone else's). */
