@@ -27,6 +27,11 @@ export function createMetrics() {
       help: 'Cross-node broadcasts that could not be published (Redis down); peers catch up by sync',
       registers: [registry],
     }),
+    handshakesRefused: new client.Counter({
+      name: 'hm_handshakes_refused_total',
+      help: 'Socket handshakes turned away with UNAVAILABLE because too many were already in progress (reconnect storms)',
+      registers: [registry],
+    }),
     rateLimitUnshared: new client.Counter({
       name: 'hm_rate_limit_unshared_total',
       help: 'Rate-limit hits decided on this node without being counted in Redis, by reason (down, backlog, error)',

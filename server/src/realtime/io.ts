@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import { ErrorCode, PROTOCOL_VERSION } from '@hackmeshi/shared';
 import type { AppServer } from '../context.js';
 import type { Config } from '../config.js';
+import { Admission } from './admission.js';
 import { SESSION_COOKIE, type SessionService } from '../features/accounts/sessions.js';
 import { rooms, type RedisKeys } from '../infra/keys.js';
 import type { Metrics } from '../infra/metrics.js';
@@ -20,6 +21,9 @@ function refusal(code: ErrorCode, message: string, details?: unknown) {
   err.data = { code, message, ...(details === undefined ? {} : { details }) };
   return err;
 }
+
+/** Handshakes that may wait for a free slot before the next ones are turned away. */
+const HANDSHAKE_QUEUE = 256;
 
 /**
  * Attaches Socket.IO to Fastify's HTTP server (one port) and authenticates every handshake with
@@ -84,6 +88,9 @@ export function createIo(deps: {
 
   // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
   const preloaded = new Map<string, string[]>();
+  // Handshakes query the database: two per pooled connection may run, a short queue waits, and
+  // the rest of a reconnect storm is told to come back (UNAVAILABLE; clients back off and retry).
+  const admission = new Admission(2 * config.DATABASE_POOL_SIZE, HANDSHAKE_QUEUE);
   io.use(async (socket, next) => {
     if (router.draining) return next(refusal(ErrorCode.UNAVAILABLE, 'This server is restarting; reconnect'));
     const headers = socket.handshake.headers;
@@ -99,6 +106,10 @@ export function createIo(deps: {
         }),
       );
     }
+    if (!(await admission.enter())) {
+      metrics.handshakesRefused.inc();
+      return next(refusal(ErrorCode.UNAVAILABLE, 'Server busy; reconnect shortly'));
+    }
     try {
       const token = deps.app.parseCookie(headers.cookie ?? '')[SESSION_COOKIE];
       const principal = await sessions.resolve(token);
@@ -108,8 +119,11 @@ export function createIo(deps: {
       next();
     } catch (err) {
       const e = toAppError(err);
-      log.error({ err }, 'handshake failed');
+      if (e.code === ErrorCode.INTERNAL) log.error({ err }, 'handshake failed');
+      else log.warn({ err }, 'handshake failed');
       next(refusal(e.code, e.code === ErrorCode.INTERNAL ? 'Internal error' : e.message));
+    } finally {
+      admission.leave();
     }
   });
 
