@@ -153,11 +153,9 @@ export function createIo(deps: {
         (err) => slog.warn({ err }, 'presence release failed'),
       );
       slog.debug({ reason }, 'socket disconnected');
+      router.disconnected(socket, slog);
     });
-    router.attach(socket, slog).catch((err) => {
-      slog.error({ err }, 'connection setup failed');
-      socket.disconnect(true);
-    });
+    router.attach(socket, slog);
   });
 
   // Renew the leases of this node's sockets; if the node dies, they lapse within LEASE_TTL_MS.

@@ -57,7 +57,7 @@ const FLOOD = { limit: 60, windowMs: 1_000 };
  */
 export class SocketRouter {
   private readonly entries = new Map<string, Entry>();
-  private readonly connectionHooks: ((socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>)[] = [];
+  private readonly disconnectHooks: ((socket: AppSocket) => void)[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly flood = new MemoryRateLimiter();
   private readonly roomProviders: ((user: SocketData) => Promise<string[]>)[] = [];
@@ -87,16 +87,30 @@ export class SocketRouter {
     return lists.flat();
   }
 
-  /** Runs for every authenticated connection (start leases, ...). */
-  onConnection(hook: (socket: AppSocket, log: FastifyBaseLogger) => void | Promise<void>) {
-    this.connectionHooks.push(hook);
+  /**
+   * Runs when an authenticated connection closes (it has already left its rooms). One listener per
+   * socket calls every hook (see `disconnected`), rather than one closure per feature per socket.
+   */
+  onDisconnect(hook: (socket: AppSocket) => void) {
+    this.disconnectHooks.push(hook);
+  }
+
+  /** Called once by the socket's own disconnect listener. A failing hook does not stop the rest. */
+  disconnected(socket: AppSocket, log: FastifyBaseLogger) {
+    for (const hook of this.disconnectHooks) {
+      try {
+        hook(socket);
+      } catch (err) {
+        log.error({ err }, 'disconnect hook failed');
+      }
+    }
   }
 
   /**
    * Wires the handlers onto a new connection: one packet middleware dispatches every event, so a
    * socket costs one closure rather than one listener per event type (dozens, times 20k sockets).
    */
-  async attach(socket: AppSocket, log: FastifyBaseLogger) {
+  attach(socket: AppSocket, log: FastifyBaseLogger) {
     socket.use(([event, ...args]) => {
       const ack = args[args.length - 1];
       const entry = this.entries.get(event as ClientEventName);
@@ -115,7 +129,6 @@ export class SocketRouter {
       void work.finally(() => this.inflight.delete(work));
       // `next` is never called: the event is handled here and goes no further.
     });
-    for (const hook of this.connectionHooks) await hook(socket, log);
   }
 
   private async handle(

@@ -44,13 +44,11 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   ctx.app.addHook('onClose', async () => typing.close());
 
   sockets.provideRooms(async (user) => (await store.conversationsOf(user.userId)).map(rooms.conversation));
-  sockets.onConnection((socket) => {
-    socket.on('disconnect', () => {
-      // Only this user's last socket on this node ends their typing here; others keep theirs.
-      // The socket has already left its rooms, so the user room counts the ones still here.
-      const stillHere = io.of('/').adapter.rooms.get(rooms.user(socket.data.userId))?.size ?? 0;
-      if (stillHere === 0) typing.clearUser(socket.data.userId);
-    });
+  sockets.onDisconnect((socket) => {
+    // Only this user's last socket on this node ends their typing here; others keep theirs.
+    // The socket has already left its rooms, so the user room counts the ones still here.
+    const stillHere = io.of('/').adapter.rooms.get(rooms.user(socket.data.userId))?.size ?? 0;
+    if (stillHere === 0) typing.clearUser(socket.data.userId);
   });
 
   /** Members of the conversation named as `@handle` get a mention notification. */

@@ -233,18 +233,16 @@ export function registerRooms(ctx: AppContext, deps: { chat: ChatService }): Roo
   });
 
   // A closed tab or lost network frees the seat as soon as Socket.IO notices.
-  sockets.onConnection((socket) => {
-    socket.on('disconnect', () => {
-      // Most connections never take a seat: no query for them (a reconnect storm of 10k sockets
-      // would otherwise cost 10k lookups).
-      if (!seatedConns.delete(socket.id)) return;
-      void (async () => {
-        for (const seat of await store.roomsOfConn(socket.id)) {
-          const room = await store.leave(seat.roomId, seat.userId, socket.id);
-          if (room) await publish(room);
-        }
-      })().catch((err) => log.warn({ err }, 'room leave on disconnect failed'));
-    });
+  sockets.onDisconnect((socket) => {
+    // Most connections never take a seat: no query for them (a reconnect storm of 10k sockets
+    // would otherwise cost 10k lookups).
+    if (!seatedConns.delete(socket.id)) return;
+    void (async () => {
+      for (const seat of await store.roomsOfConn(socket.id)) {
+        const room = await store.leave(seat.roomId, seat.userId, socket.id);
+        if (room) await publish(room);
+      }
+    })().catch((err) => log.warn({ err }, 'room leave on disconnect failed'));
   });
 
   // Leases and sweeps. Every node renews its own sockets' seats; every node sweeps, and the
