@@ -24,8 +24,6 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
 export const rooms = {
   /** Every socket of one user, on any node. */
   user: (userId: string) => `user:${userId}`,
-  /** Every socket opened with one session (disconnected on sign-out). */
-  session: (sessionId: string) => `session:${sessionId}`,
   /** Every socket of every member of one conversation (match, room, meetup or community chat). */
   conversation: (conversationId: string) => `conv:${conversationId}`,
   /** Every socket seated in one voice room. */

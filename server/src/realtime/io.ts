@@ -135,7 +135,7 @@ export function createIo(deps: {
     metrics.connectedSockets.inc();
     const extra = preloaded.get(socket.id) ?? [];
     preloaded.delete(socket.id);
-    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId), ...extra]);
+    void socket.join([rooms.user(socket.data.userId), ...extra]);
     const userId = socket.data.userId;
     void Promise.all([presence.refresh(userId, socket.id, leaseMs), presence.touch(userId)]).then(
       ([cameOnline]) => {

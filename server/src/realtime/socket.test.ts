@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '@hackmeshi/shared';
-import { connect, nextEvent, signUp, startTestServer, type TestServer } from '../test/harness.js';
+import { connect, nextEvent, sessionCookie, signUp, startTestServer, type TestServer } from '../test/harness.js';
 
 const refusalOf = (p: Promise<unknown>) =>
   p.then(
@@ -89,6 +89,24 @@ describe('socket handshake and boundary', () => {
     expect(await ended).toEqual({ reason: 'signed_out' });
     await gone;
     expect(await refusalOf(connect(srv.url, { cookie }))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('on sign-out ends only that session’s sockets: the same user’s other device stays connected', async () => {
+    const { cookie, handle, password } = await signUp(srv.app);
+    const res = await srv.app.inject({ method: 'POST', url: '/api/auth/signin', payload: { handle, password } });
+    const otherCookie = sessionCookie(res.headers['set-cookie']);
+    const leaving = await connect(srv.url, { cookie });
+    const staying = await connect(srv.url, { cookie: otherCookie });
+    let stayingEnded = false;
+    staying.on('session:ended', () => (stayingEnded = true));
+    const gone = new Promise((r) => leaving.once('disconnect', r));
+    await srv.app.inject({ method: 'POST', url: '/api/auth/signout', headers: { cookie } });
+    await gone;
+    // Still there, and still answering, after the other session's sockets were cut.
+    const who = await staying.timeout(2_000).emitWithAck('session:whoami', {});
+    expect(who).toMatchObject({ ok: true });
+    expect(staying.connected).toBe(true);
+    expect(stayingEnded).toBe(false);
   });
 
   it('counts connected sockets in /metrics and reports ready', async () => {

@@ -75,9 +75,18 @@ export function registerAccounts(ctx: AppContext) {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     if (principal) {
       await ctx.sessions.revoke(principal.sessionId);
-      const room = io.in(rooms.session(principal.sessionId));
-      room.emit('session:ended', { reason: 'signed_out' });
-      room.disconnectSockets(true);
+      // This session's sockets, on any node, among the user's: told why, then cut off. The user's
+      // other sessions (devices) stay. (No room per session: that would cost every socket one.)
+      try {
+        const mine = (await io.in(rooms.user(principal.userId)).fetchSockets()).filter((s) => s.data.sessionId === principal.sessionId);
+        for (const s of mine) {
+          s.emit('session:ended', { reason: 'signed_out' });
+          s.disconnect(true);
+        }
+      } catch (err) {
+        // A node that did not answer: its sockets of this session fail their next handshake.
+        ctx.log.warn({ err }, 'could not reach every socket of a signed-out session');
+      }
     }
     return null;
   });
