@@ -288,6 +288,8 @@ export const migrations: Migration[] = [
       // counters come from the locked (newest) rows, so seqs never collide. The nonce check reads
       // the statement's snapshot: a retry that another node commits after it was taken makes the
       // insert fail on the unique key, and the caller replays the batch one message at a time.
+      // Every lookup is by key (`= ANY` on the primary key, index joins), so the plan kept for the
+      // connection does not degrade into scans as conversations and messages grow.
       `CREATE FUNCTION chat_send_batch(p_conv uuid[], p_sender uuid[], p_nonce uuid[], p_body text[])
        RETURNS TABLE (ord int, status text, conversation_id uuid, sender_id uuid, nonce uuid, id uuid, seq int, rev int,
                       body text, created_at timestamptz, edited_at timestamptz, deleted_at timestamptz, created boolean)
@@ -299,7 +301,7 @@ export const migrations: Migration[] = [
       SELECT * FROM unnest(p_conv, p_sender, p_nonce, p_body) WITH ORDINALITY AS i (c, s, n, body, ord)
     ), locked AS (
       SELECT id, last_seq, rev, public_read FROM conversations
-       WHERE id IN (SELECT c FROM input) AND closed_at IS NULL ORDER BY id FOR UPDATE
+       WHERE id = ANY (p_conv) AND closed_at IS NULL ORDER BY id FOR UPDATE
     ), judged AS (
       SELECT i.ord, i.c, i.s, i.n, i.body, l.last_seq, l.rev, e.id AS existing_id,
              CASE
