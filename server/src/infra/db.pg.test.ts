@@ -1,22 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@hackmeshi/shared';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { serviceAvailable, TEST_DATABASE_URL } from '../test/services.js';
-import { openDb, type Db } from './db.js';
+import { ownPostgresSchema, serviceAvailable, TEST_DATABASE_URL } from '../test/services.js';
+import { openDb } from './db.js';
 import { toAppError } from './errors.js';
 
-const schema = `t_${randomBytes(5).toString('hex')}`;
-const opened: Db[] = [];
-afterAll(async () => {
-  for (const db of opened) await db.close();
-  if (opened.length === 0) return;
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
-});
+const { schema, opened } = ownPostgresSchema();
 
 const available = await serviceAvailable('postgres');
 describe.skipIf(!available)('Postgres pool', () => {

@@ -22,8 +22,12 @@ function refusal(code: ErrorCode, message: string, details?: unknown) {
   return err;
 }
 
-/** Handshakes that may wait for a free slot before the next ones are turned away. */
-const HANDSHAKE_QUEUE = 256;
+/**
+ * Handshakes that may wait for a free slot before the next ones are turned away. Large on
+ * purpose: a waiting handshake costs an open socket, while a refused one comes back as a whole
+ * new WebSocket handshake (measured: with 256, a 10k storm spent the server on refusals).
+ */
+const HANDSHAKE_QUEUE = 10_000;
 
 /**
  * Attaches Socket.IO to Fastify's HTTP server (one port) and authenticates every handshake with
@@ -88,8 +92,9 @@ export function createIo(deps: {
 
   // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
   const preloaded = new Map<string, string[]>();
-  // Handshakes query the database: two per pooled connection may run, a short queue waits, and
-  // the rest of a reconnect storm is told to come back (UNAVAILABLE; clients back off and retry).
+  // Handshakes query the database: two per pooled connection run at once and the rest wait their
+  // turn, so a reconnect storm cannot queue thousands of queries on the pool until they time out.
+  // Beyond HANDSHAKE_QUEUE waiting, UNAVAILABLE (clients back off and retry).
   const admission = new Admission(2 * config.DATABASE_POOL_SIZE, HANDSHAKE_QUEUE);
   io.use(async (socket, next) => {
     if (router.draining) return next(refusal(ErrorCode.UNAVAILABLE, 'This server is restarting; reconnect'));

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import type { Db } from '../infra/db.js';
 
 /** Where tests find the real services; override for another machine. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -45,4 +49,23 @@ export async function deleteKeysAt(redisUrl: string, prefix: string) {
   } finally {
     r.disconnect();
   }
+}
+
+/**
+ * A Postgres schema of its own for one test file: `schema` to open Dbs in, `opened` to record
+ * them, and after the file's tests every recorded Db is closed and the schema dropped. Call at the
+ * top level of the file.
+ */
+export function ownPostgresSchema() {
+  const schema = `t_${randomBytes(5).toString('hex')}`;
+  const opened: Db[] = [];
+  afterAll(async () => {
+    for (const db of opened) await db.close();
+    if (opened.length === 0) return;
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+  return { schema, opened };
 }
