@@ -178,7 +178,7 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
     });
   }
 
-  /** One message in its own transaction: the path without group commit, and the fallback. */
+  /** One message in its own explicit transaction, lock first: the replay when a batch failed unforeseen. */
   function sendOne(input: SendInput): Promise<SendResult> {
     return db.tx(async (q) => {
       const m = await membership(q, input.conversationId, input.senderId, true);
