@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@hackmeshi/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../infra/db.js';
+import type { Db, Queryable } from '../../infra/db.js';
 import { toAppError } from '../../infra/errors.js';
 import { chatStore, type ChatStoreOptions, type SendInput, type SendResult } from './store.js';
 
@@ -258,6 +258,57 @@ export function groupCommitSuite(label: string, open: () => Promise<GroupCommitS
       // A client talks to one node, so each sender is on one of the two.
       const results = await flood((i) => (members.indexOf(i.senderId) % 2 ? one : two).send(i), conversations, members, 15);
       await expectOrderedWithoutHoles(results, conversations);
+    });
+
+    it('looks every row up by key, even with a plan kept from when the store was small', async () => {
+      // The function's plan is made once per connection. Made while messages was nearly empty,
+      // version 7's scanned the whole table on every later send, so sends slowed as it grew.
+      const members = users.slice(0, 2);
+      const [small, big] = [await conversation(members), await conversation(members)];
+      const send = (q: Queryable, conversationId: string) =>
+        q.query('SELECT * FROM chat_send_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])', [
+          [conversationId, conversationId],
+          members,
+          [randomUUID(), randomUUID()],
+          ['a', 'b'],
+        ]);
+      const rollback = new Error('roll back');
+      const scans = await stores.db
+        .tx(async (q) => {
+          for (let i = 0; i < 3; i++) await send(q, small); // plans on the nearly empty table
+          await q.query(
+            `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+             SELECT $1, g, g, $2, gen_random_uuid(), 'filler' FROM generate_series(1, 20000) g`,
+            [big, members[0]],
+          );
+          await q.query('UPDATE conversations SET last_seq = 20000, rev = 20000 WHERE id = $1', [big]);
+          // Sequential scans of the three tables in this transaction so far (the filler's included).
+          const seqScans = async () =>
+            (
+              await q.query<{ relname: string; seq_scan: string }>(
+                `SELECT relname, seq_scan FROM pg_stat_xact_user_tables
+                  WHERE schemaname = current_schema() AND relname IN ('messages', 'conversations', 'conversation_members')
+                  ORDER BY relname`,
+              )
+            ).rows.map((r) => ({ table: r.relname, scans: Number(r.seq_scan) }));
+          const before = await seqScans();
+          for (let i = 0; i < 3; i++) await send(q, big);
+          for (let i = 0; i < 3; i++) await send(q, small);
+          const after = await seqScans();
+          const { rows: tail } = await q.query<{ seq: number }>('SELECT max(seq) AS seq FROM messages WHERE conversation_id = $1', [big]);
+          expect(tail[0]!.seq).toBe(20_006);
+          const rows = after.map((a, i) => ({ table: a.table, scans: a.scans - (before[i]?.scans ?? 0) }));
+          throw Object.assign(rollback, { rows });
+        })
+        .catch((err: unknown) => {
+          if (err !== rollback) throw err;
+          return (err as Error & { rows: { table: string; scans: number }[] }).rows;
+        });
+      expect(scans).toEqual([
+        { table: 'conversation_members', scans: 0 },
+        { table: 'conversations', scans: 0 },
+        { table: 'messages', scans: 0 },
+      ]);
     });
   });
 }
