@@ -60,7 +60,7 @@ export class SocketRouter {
   private readonly disconnectHooks: ((socket: AppSocket) => void)[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly flood = new MemoryRateLimiter();
-  private readonly roomProviders: ((user: SocketData) => Promise<string[]>)[] = [];
+  private readonly roomProviders: { sql: string; toRoom: (value: string) => string }[] = [];
 
   constructor(
     private readonly metrics: Metrics,
@@ -73,18 +73,25 @@ export class SocketRouter {
   }
 
   /**
-   * Adds rooms a user's sockets must be in from the first moment (their conversations, say).
-   * Providers run during the handshake; the rooms are joined synchronously as the connection
-   * opens, so no broadcast can slip between "connected" and "in the room".
+   * Adds rooms a user's sockets must be in from the first moment (their conversations, say), as
+   * a SQL expression of type text[] over the connecting user's id, `u.id`, and how each value
+   * names a room. The expressions are folded into the handshake's session lookup, so a handshake
+   * costs one database round trip however many features add rooms. The rooms are joined
+   * synchronously as the connection opens, so no broadcast can slip between "connected" and "in
+   * the room".
    */
-  provideRooms(provider: (user: SocketData) => Promise<string[]>) {
-    this.roomProviders.push(provider);
+  provideRooms(sql: string, toRoom: (value: string) => string) {
+    this.roomProviders.push({ sql, toRoom });
   }
 
-  /** Runs every room provider for a user (handshake time). */
-  async roomsFor(user: SocketData): Promise<string[]> {
-    const lists = await Promise.all(this.roomProviders.map((p) => p(user)));
-    return lists.flat();
+  /** The providers' expressions, for the handshake query (see `roomsFrom`). */
+  roomColumns(): string[] {
+    return this.roomProviders.map((p) => p.sql);
+  }
+
+  /** The rooms named by the values the handshake query returned for `roomColumns()`, in order. */
+  roomsFrom(values: unknown[]): string[] {
+    return this.roomProviders.flatMap((p, i) => ((values[i] as string[] | null) ?? []).map(p.toRoom));
   }
 
   /**

@@ -42,15 +42,28 @@ export class SessionService {
 
   /** The live session behind a token, or null when unknown, expired or revoked. */
   async resolve(token: string | undefined): Promise<Principal | null> {
+    return (await this.resolveWith(token, []))?.principal ?? null;
+  }
+
+  /**
+   * Like `resolve`, and in the same statement evaluates `columns`, SQL expressions over the
+   * session's user `u` (the socket handshake's rooms, see SocketRouter.provideRooms).
+   */
+  async resolveWith(token: string | undefined, columns: string[]): Promise<{ principal: Principal; values: unknown[] } | null> {
     if (!token || token.length > 100) return null;
-    const { rows } = await this.db.query<{ session_id: string; user_id: string; handle: string; role: Role }>(
-      `SELECT s.id AS session_id, u.id AS user_id, u.handle, u.role
+    const extra = columns.map((sql, i) => `, ${sql} AS x${i}`).join('');
+    const { rows } = await this.db.query<{ session_id: string; user_id: string; handle: string; role: Role } & Record<string, unknown>>(
+      `SELECT s.id AS session_id, u.id AS user_id, u.handle, u.role${extra}
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
       [this.hash(token)],
     );
     const r = rows[0];
-    return r ? { sessionId: r.session_id, userId: r.user_id, handle: r.handle, role: r.role } : null;
+    if (!r) return null;
+    return {
+      principal: { sessionId: r.session_id, userId: r.user_id, handle: r.handle, role: r.role },
+      values: columns.map((_, i) => r[`x${i}`]),
+    };
   }
 
   async revoke(sessionId: string) {

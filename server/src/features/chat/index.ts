@@ -43,7 +43,11 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   });
   ctx.app.addHook('onClose', async () => typing.close());
 
-  sockets.provideRooms(async (user) => (await store.conversationsOf(user.userId)).map(rooms.conversation));
+  sockets.provideRooms(
+    `ARRAY(SELECT c.id::text FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+            WHERE m.user_id = u.id AND c.closed_at IS NULL)`,
+    rooms.conversation,
+  );
   sockets.onDisconnect((socket) => {
     // Only this user's last socket on this node ends their typing here; others keep theirs.
     // The socket has already left its rooms, so the user room counts the ones still here.

@@ -285,16 +285,6 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
       await q.query('UPDATE conversations SET closed_at = now() WHERE id = $1 AND closed_at IS NULL', [conversationId]);
     },
 
-    /** Ids of the open conversations a user belongs to (their sockets join these rooms). */
-    async conversationsOf(userId: string): Promise<string[]> {
-      const { rows } = await db.query<{ id: string }>(
-        `SELECT c.id FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
-          WHERE m.user_id = $1 AND c.closed_at IS NULL`,
-        [userId],
-      );
-      return rows.map((r) => r.id);
-    },
-
     /**
      * Stores a message with the next seq, idempotently on (conversation, sender, nonce): a retry
      * returns the original with `created: false`. Sending also marks the conversation read up to
