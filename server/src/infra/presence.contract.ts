@@ -36,12 +36,23 @@ export function presenceContract(label: string, make: () => Promise<PresenceStor
       await p.refresh(u, 'tab1', 150);
       await p.refresh(u, 'tab2', 150);
       await new Promise((r) => setTimeout(r, 100));
-      await p.renew(u, ['tab1', 'tab2'], 10_000);
+      await p.renewAll(new Map([[u, ['tab1', 'tab2']]]), 10_000);
       await new Promise((r) => setTimeout(r, 150));
       expect((await p.status([u])).get(u)?.online).toBe(true);
       expect(await p.sweep()).not.toContain(u);
       expect(await p.release(u, 'tab1')).toBe(false);
       expect(await p.release(u, 'tab2')).toBe(true);
+    });
+
+    it('renews every user of a large node in one heartbeat', async () => {
+      const p = await make();
+      const users = Array.from({ length: 600 }, () => user()); // more than one Redis pipeline holds
+      for (const u of users) await p.refresh(u, `${u}-conn`, 200);
+      await p.renewAll(new Map(users.map((u) => [u, [`${u}-conn`]])), 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const status = await p.status(users);
+      expect(users.filter((u) => !status.get(u)?.online)).toEqual([]);
+      expect((await p.sweep()).filter((u) => users.includes(u))).toEqual([]);
     });
 
     it('keeps a renewed lease alive past its first expiry', async () => {

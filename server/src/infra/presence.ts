@@ -31,8 +31,11 @@ export function toPresence(s: PresenceStatus | undefined, now = Date.now()): Pre
 export interface PresenceStore {
   /** Takes or renews the lease of one connection for `ttlMs`. True when the user was offline until now. */
   refresh(userId: string, connId: string, ttlMs: number): Promise<boolean>;
-  /** The heartbeat: extends the leases of a user's live connections on this node, in one round trip. */
-  renew(userId: string, connIds: string[], ttlMs: number): Promise<void>;
+  /**
+   * The heartbeat: extends the leases of every live connection on this node (user → connection
+   * ids). However many there are, it must not hold the event loop for long.
+   */
+  renewAll(leases: Map<string, string[]>, ttlMs: number): Promise<void>;
   /** Ends a connection's lease now (clean disconnect). True when that was the user's last one. */
   release(userId: string, connId: string): Promise<boolean>;
   /**
@@ -64,12 +67,14 @@ export class MemoryPresence implements PresenceStore {
     return !wasOnline;
   }
 
-  async renew(userId: string, connIds: string[], ttlMs: number) {
+  async renewAll(leases: Map<string, string[]>, ttlMs: number) {
     const now = Date.now();
-    let conns = this.leases.get(userId);
-    if (!conns) this.leases.set(userId, (conns = new Map()));
-    for (const c of connIds) conns.set(c, now + ttlMs);
-    this.seen.set(userId, now);
+    for (const [userId, connIds] of leases) {
+      let conns = this.leases.get(userId);
+      if (!conns) this.leases.set(userId, (conns = new Map()));
+      for (const c of connIds) conns.set(c, now + ttlMs);
+      this.seen.set(userId, now);
+    }
   }
 
   async release(userId: string, connId: string) {
@@ -137,6 +142,9 @@ end
 return gone
 `;
 
+/** Users per pipeline in RedisPresence.renewAll. */
+const RENEW_SLICE = 100;
+
 export class RedisPresence implements PresenceStore {
   /**
    * `onReadError`: reads never fail the request they serve. With Redis down, people read as
@@ -168,18 +176,30 @@ export class RedisPresence implements PresenceStore {
     await this.redis.set(this.keys.lastActive(userId), Date.now(), 'PX', IDLE_AFTER_MS * 2);
   }
 
-  async renew(userId: string, connIds: string[], ttlMs: number) {
-    if (connIds.length === 0) return;
-    const now = Date.now();
-    const key = this.keys.presence(userId);
-    const members = connIds.flatMap((c) => [now + ttlMs, c]);
-    await this.redis
-      .multi()
-      .zadd(key, ...members)
-      .pexpire(key, ttlMs)
-      .zadd(this.keys.presenceIndex, 'GT', now + ttlMs, userId)
-      .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000)
-      .exec();
+  /**
+   * One pipeline per slice of RENEW_SLICE users, the event loop free between slices: building
+   * every user's commands in one go held a node with 4,000 connections for ~0.4 s every third of
+   * LEASE_TTL_MS (250 per slice still ~40 ms), and everything else on the node waited it out.
+   */
+  async renewAll(leases: Map<string, string[]>, ttlMs: number) {
+    const entries = [...leases].filter(([, connIds]) => connIds.length > 0);
+    for (let i = 0; i < entries.length; i += RENEW_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const now = Date.now();
+      const slice = entries.slice(i, i + RENEW_SLICE);
+      const pipeline = this.redis.pipeline();
+      for (const [userId, connIds] of slice) {
+        const key = this.keys.presence(userId);
+        pipeline
+          .zadd(key, ...connIds.flatMap((c) => [now + ttlMs, c]))
+          .pexpire(key, ttlMs)
+          .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000);
+      }
+      pipeline.zadd(this.keys.presenceIndex, 'GT', ...slice.flatMap(([userId]) => [now + ttlMs, userId]));
+      const results = await pipeline.exec();
+      const failed = results?.find(([err]) => err)?.[0];
+      if (failed) throw failed;
+    }
   }
 
   async release(userId: string, connId: string) {

@@ -117,10 +117,11 @@ export function createIo(deps: {
     }
     try {
       const token = deps.app.parseCookie(headers.cookie ?? '')[SESSION_COOKIE];
-      const principal = await sessions.resolve(token);
-      if (!principal) return next(refusal(ErrorCode.UNAUTHENTICATED, 'Sign in first'));
-      socket.data = principal;
-      preloaded.set(socket.id, await router.roomsFor(principal));
+      // One round trip: the session, and every room the features want the socket in.
+      const found = await sessions.resolveWith(token, router.roomColumns());
+      if (!found) return next(refusal(ErrorCode.UNAUTHENTICATED, 'Sign in first'));
+      socket.data = found.principal;
+      preloaded.set(socket.id, router.roomsFrom(found.values));
       next();
     } catch (err) {
       const e = toAppError(err);
@@ -173,7 +174,7 @@ export function createIo(deps: {
       if (list) list.push(s.id);
       else byUser.set(s.data.userId, [s.id]);
     }
-    for (const [userId, connIds] of byUser) void presence.renew(userId, connIds, leaseMs).catch(() => {});
+    void presence.renewAll(byUser, leaseMs).catch((err) => log.warn({ err }, 'presence renew failed'));
     void presence.sweep().then(
       (gone) => {
         const at = new Date(Date.now() - leaseMs).toISOString();
