@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll } from 'vitest';
 import {
@@ -13,7 +12,7 @@ import {
 } from '@hackmeshi/shared';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt } from './services.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt, dropTestSchema } from './services.js';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -78,12 +77,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   cleanups.push(async () => {
     await close();
     if (shared) return; // the first node cleans up the shared schema and keys
-    if (opts.postgres) {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${config.DATABASE_SCHEMA} CASCADE`);
-      await c.end();
-    }
+    if (opts.postgres) await dropTestSchema(config.DATABASE_SCHEMA);
     if (opts.redis) await deleteKeys(config.REDIS_PREFIX);
     if (ownDir) await fs.rm(dataDir, { recursive: true, force: true });
   });

@@ -61,11 +61,18 @@ export function ownPostgresSchema() {
   const opened: Db[] = [];
   afterAll(async () => {
     for (const db of opened) await db.close();
-    if (opened.length === 0) return;
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    if (opened.length > 0) await dropTestSchema(schema);
   });
   return { schema, opened };
+}
+
+/** Drops a test's Postgres schema and everything in it. */
+export async function dropTestSchema(schema: string) {
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
 }

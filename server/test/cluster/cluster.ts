@@ -6,11 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { io as ioc, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll } from 'vitest';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '@hackmeshi/shared';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt } from '../../src/test/services.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt, dropTestSchema } from '../../src/test/services.js';
 export { nextEvent } from '../../src/test/next-event.js';
 
 /**
@@ -115,10 +114,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   onCleanup(async () => {
     await Promise.all(cluster.nodes.map((n) => n.kill()));
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await dropTestSchema(schema);
     await deleteKeysAt(redisUrl, prefix);
   });
   // The first node migrates; the others start in parallel once the schema exists.
