@@ -169,10 +169,13 @@ export interface ProjectStore {
   cleanup(): Promise<void>;
 }
 
+/** Seeded PGlite directories, by plan (see prepareProject). */
+const pgliteTemplates = new WeakMap<SeedPlan, { dir: string; schema: string; seeded: Seeded }>();
+
 /** Seeds a fresh store for the project and returns the environment its servers need. */
 export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'; plan: SeedPlan; redis?: boolean }): Promise<ProjectStore> {
   const id = rand();
-  const schema = `bench_${id}`;
+  let schema = `bench_${id}`;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-'));
   const redisPrefix = `hmbench:${id}:`;
   // Memoized: the normal path, an error path and Ctrl-C may all ask; each waits for the same drop.
@@ -185,7 +188,27 @@ export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'
     })());
   ctx.cleanups.set(schema, cleanup);
   const t0 = Date.now();
-  const seeded = await seed({ databaseUrl: o.store === 'postgres' ? DATABASE_URL : undefined, schema, dataDir }, ctx.secret, o.plan);
+  let seeded: Seeded;
+  if (o.store === 'pglite') {
+    // A PGlite store is seeded once per plan and copied for each further target: opening, seeding
+    // and closing the embedded database costs several seconds each time.
+    let template = pgliteTemplates.get(o.plan);
+    if (!template) {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-template-'));
+      template = { dir, schema, seeded: await seed({ schema, dataDir: dir }, ctx.secret, o.plan) };
+      pgliteTemplates.set(o.plan, template);
+      const plan = o.plan;
+      ctx.cleanups.set(dir, async () => {
+        pgliteTemplates.delete(plan);
+        await fs.rm(dir, { recursive: true, force: true });
+      });
+    }
+    await fs.cp(template.dir, dataDir, { recursive: true });
+    seeded = template.seeded;
+    schema = template.schema;
+  } else {
+    seeded = await seed({ databaseUrl: DATABASE_URL, schema, dataDir }, ctx.secret, o.plan);
+  }
   ctx.log(`  seeded ${o.plan.users} users, ${o.plan.conversations.length} conversations on ${o.store} in ${Date.now() - t0} ms`);
   const env: Record<string, string> = { SESSION_SECRET: ctx.secret, DATA_DIR: dataDir, DATABASE_SCHEMA: schema };
   if (o.store === 'postgres') env.DATABASE_URL = DATABASE_URL;
@@ -206,12 +229,30 @@ export interface Generator {
 }
 
 let generatorCounter = 0;
+/**
+ * Generators spawned while the previous target was being torn down, so their start-up (about a
+ * second of the generator core) overlaps the next server's seeding and start instead of adding to
+ * it. Each is used by one target only (fresh loopback address, fresh counters), never while a
+ * measurement runs.
+ */
+const spares: Generator[] = [];
+const MAX_SPARES = 4;
+
+function newGenerator(logDir: string, label: string): Generator {
+  const id = `g${generatorCounter++}`;
+  const name = `${label}-${id}`;
+  return { child: new Child({ name, script: 'generator/generator.ts', env: { BENCH_GENERATOR_ID: id }, cpu: GENERATOR_CPU, logDir }), name, clients: 0 };
+}
+
 export async function spawnGenerators(ctx: Ctx, n: number, label: string): Promise<Generator[]> {
-  const gens = Array.from({ length: n }, () => {
-    const id = `g${generatorCounter++}`;
-    const name = `${label}-${id}`;
-    return { child: new Child({ name, script: 'generator/generator.ts', env: { BENCH_GENERATOR_ID: id }, cpu: GENERATOR_CPU, logDir: ctx.logDir }), name, clients: 0 };
-  });
+  const gens: Generator[] = [];
+  while (gens.length < n && spares.length > 0) {
+    const g = spares.shift()!;
+    if (g.child.exitCode !== undefined) continue; // killed at the end of a scenario
+    g.name = g.child.relabel(`${label}-${g.name.slice('spare-'.length)}`);
+    gens.push(g);
+  }
+  while (gens.length < n) gens.push(newGenerator(ctx.logDir, label));
   await Promise.all(gens.map((g) => g.child.call('mark', {}, 60_000)));
   return gens;
 }
@@ -223,6 +264,7 @@ export async function stopGenerators(gens: Generator[]) {
       await g.child.kill();
     }),
   );
+  for (let i = 0; i < gens.length && spares.length < MAX_SPARES; i++) spares.push(newGenerator(gens[i]!.child.opts.logDir, 'spare'));
 }
 
 /** Where a client landed: which generator, and its index there. */
@@ -309,6 +351,10 @@ export interface StageResult {
   serverCpuPct: number[];
   /** How long each server waited for a core (shared machine), % of the stage. */
   serverCpuWaitPct: number[];
+  /** Longest event-loop stall of each server in the stage, in ms. */
+  serverEldMaxMs: number[];
+  /** Longest garbage-collection pause of each server in the stage, in ms. */
+  serverGcMaxMs: number[];
   lastSeqByRoom: Record<string, number>;
   ackedByRoom: Record<string, number>;
 }
@@ -394,6 +440,8 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     saturated: genCpuMaxPct > SATURATED_PCT,
     serverCpuPct: serverStats.map((s) => s.window.cpuPct),
     serverCpuWaitPct: serverStats.map((s) => s.window.cpuWaitPct),
+    serverEldMaxMs: serverStats.map((s) => s.window.eldMaxMs),
+    serverGcMaxMs: serverStats.map((s) => s.window.gcMaxMs),
     lastSeqByRoom,
     ackedByRoom,
   };
@@ -445,7 +493,7 @@ export async function ramp(
     const lat = o.latency === 'ack' ? s.ack : s.delivery;
     ctx.log(
       `    ${o.label} ${Math.round(rate)} msg/s: ${Math.round(s.deliveriesPerSec)} deliveries/s, ${Math.round(s.ackedPerSec)} acks/s, ` +
-        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%), ` +
+        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%, longest stall ${s.serverEldMaxMs.map((c) => c.toFixed(0)).join('/')} ms, gc ${s.serverGcMaxMs.map((c) => c.toFixed(0)).join('/')} ms), ` +
         `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
     );
     await sleep(50);
@@ -453,7 +501,7 @@ export async function ramp(
   };
   // Warm-up (JIT, buffers, pools) at the starting rate; not counted. The smoke test skips it.
   if (!ctx.opts.smoke) {
-    await runStage(load, o.start, Math.min(o.durationMs, 1_000), { bodyBytes: o.bodyBytes ?? 200 });
+    await runStage(load, o.start, ctx.opts.full ? 1_000 : 500, { bodyBytes: o.bodyBytes ?? 200 });
   }
   let rate = o.start;
   let failedAt: number | null = null;

@@ -56,7 +56,7 @@ export interface SpawnOptions {
 /** A forked bench process with request/response over IPC. */
 export class Child {
   readonly proc: ChildProcess;
-  readonly logFile: string;
+  logFile: string;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly listeners: ((msg: Record<string, unknown>) => void)[] = [];
@@ -106,6 +106,15 @@ export class Child {
         for (const l of this.listeners) l(msg as Record<string, unknown>);
       }
     });
+  }
+
+  /** Renames the child (its log file follows); returns the new name. */
+  relabel(name: string) {
+    const file = path.join(this.opts.logDir, `${name}.log`);
+    fs.renameSync(this.logFile, file);
+    this.logFile = file;
+    this.opts.name = name;
+    return name;
   }
 
   get pid() {

@@ -41,8 +41,12 @@ interface Point {
 
 export async function s1(ctx: Ctx) {
   const sizes = size(ctx, { smoke: [20], quick: [1_000, 2_000], full: [10_000, 19_500] });
-  // At least one whole heartbeat interval (the project's default is 25 s).
-  const ping = Number(ctx.opts.serverEnv.SOCKET_PING_INTERVAL_MS ?? loadConfig({}).SOCKET_PING_INTERVAL_MS);
+  // The quick pass gives every server (baselines and project alike) a 10 s heartbeat, so its idle
+  // window, one whole interval, is 10 s rather than 25; it judges no idle target. The full run
+  // keeps the configured interval (the project's default is 25 s), as does --server-env.
+  const quickPing = ctx.opts.full || ctx.opts.smoke || ctx.opts.serverEnv.SOCKET_PING_INTERVAL_MS ? null : 10_000;
+  const ping = quickPing ?? Number(ctx.opts.serverEnv.SOCKET_PING_INTERVAL_MS ?? loadConfig({}).SOCKET_PING_INTERVAL_MS);
+  const env: Record<string, string> = quickPing ? { SOCKET_PING_INTERVAL_MS: String(quickPing) } : {};
   const windowMs = size(ctx, { smoke: 500, quick: ping, full: Math.max(30_000, ping) });
   const users = sizes.at(-1)!;
   const roomsPerSet = Math.ceil(users / 10);
@@ -57,7 +61,7 @@ export async function s1(ctx: Ctx) {
   const runs: { kind: ServerKind; points: Point[] }[] = [];
   for (const kind of targetOrder(ctx)) {
     ctx.log(`  S1 on ${kind}`);
-    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan, profile: ctx.opts.profile && kind === 'project' }, (server, store) =>
+    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan, env, profile: ctx.opts.profile && kind === 'project' }, (server, store) =>
       withGenerators(ctx, users, `s1-${kind}`, async (gens) => {
         const roomIds = kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `room${r}`);
         const specs = clientSpecs(kind, Array.from({ length: users }, (_, u) => roomsOf(u).map((r) => roomIds[r]!)), store);
@@ -73,10 +77,11 @@ export async function s1(ctx: Ctx) {
           await sleep(Math.min(1_000, windowMs));
           const mem = await server.stats(true);
           if (mem.connections !== n) throw new Error(`S1: server holds ${mem.connections} connections, expected ${n}`);
-          // Idle CPU in the quick pass only at the largest size; the window spans a whole ping
-          // interval, or the share of heartbeats it happens to catch decides the number. Raw ws is
-          // only the memory floor here: no table row uses its idle CPU, so it skips the window.
-          const measureIdle = (ctx.opts.full || n === sizes.at(-1)) && kind !== 'ws';
+          // Idle CPU in the quick pass only at the largest size and on each target's first run;
+          // the window spans a whole ping interval, or the share of heartbeats it happens to catch
+          // decides the number. Raw ws is only the memory floor here: no table row uses its idle
+          // CPU, so it skips the window.
+          const measureIdle = (ctx.opts.full || (n === sizes.at(-1) && !runs.some((r) => r.kind === kind))) && kind !== 'ws';
           await Promise.all([server.mark(), ...gens.map((g) => g.child.call('mark'))]);
           if (measureIdle) await sleep(windowMs);
           const idle = await server.stats(false);
@@ -126,7 +131,8 @@ export async function s1(ctx: Ctx) {
       baselineName: 'socket.io',
       baseline: m('socketio', 'idleCpuPct'),
       project: m('project', 'idleCpuPct'),
-      ...(isLargest ? { target: '≤ 5 % (project)', pass: m('project', 'idleCpuPct') <= 5 } : {}),
+      ...(isLargest && !quickPing ? { target: '≤ 5 % (project)', pass: m('project', 'idleCpuPct') <= 5 } : {}),
+      ...(quickPing ? { note: `quick pass: ${quickPing / 1000} s heartbeat on every server (configured: ${loadConfig({}).SOCKET_PING_INTERVAL_MS / 1000} s)` } : {}),
     });
     addRow(ctx, { scenario, metric: 'event-loop delay p99', unit: 'ms', baselineName: 'socket.io', baseline: m('socketio', 'eldP99Ms'), project: m('project', 'eldP99Ms') });
     addRow(ctx, { scenario, metric: 'handshakes/s while connecting', unit: '/s', baselineName: 'socket.io', baseline: m('socketio', 'handshakesPerSec'), project: m('project', 'handshakesPerSec') });

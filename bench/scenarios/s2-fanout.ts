@@ -42,7 +42,7 @@ export async function s2(ctx: Ctx) {
     // Quick mode starts two doublings below where this machine's knees have been, to stay short.
     quick: [
       { label: '100x10', rooms: 100, members: 10, start: 800 },
-      { label: '5x500', rooms: 5, members: 500, start: 32 },
+      { label: '5x250', rooms: 5, members: 250, start: 64 },
     ],
     full: [
       { label: '100x10', rooms: 100, members: 10, start: 100 },

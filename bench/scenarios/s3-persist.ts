@@ -69,8 +69,9 @@ export async function s3(ctx: Ctx) {
           const conn = await connectClients(gens, { protocol: protocolOf(variant.kind), port: server.port }, clientSpecs(variant.kind, roomsOfUser, store));
           if (conn.failed) throw new Error(`S3: ${conn.failed} clients failed to connect: ${conn.errors.join('; ')}`);
           const senders = sendersByGenerator(gens, conn.placements, Array.from({ length: users }, (_, u) => ({ client: u, room: roomIds[Math.floor(u / 2)]! })));
-          // One commit per message gives out a few doublings earlier: its quick ramp starts lower.
-          const start = variant.batch === false && !ctx.opts.full ? stage.start / 4 : stage.start;
+          // Quick ramps start nearer each target's knee: one commit per message gives out a few
+          // doublings before group commit, bare Socket.IO a few after.
+          const start = ctx.opts.full || ctx.opts.smoke ? stage.start : variant.batch === false ? stage.start / 2 : variant.kind === 'socketio' ? stage.start * 4 : stage.start;
           return ramp(ctx, { gens, senders, roomSize: () => 2, servers: [server] }, { ...stage, start, latency: 'ack', label: variant.label });
         }),
     );

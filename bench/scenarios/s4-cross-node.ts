@@ -2,8 +2,9 @@
  * S4, cross-node: P match pairs whose two members are connected to different nodes (two server
  * processes, one Postgres schema, one Redis prefix), so every `chat:sent` to the peer crosses
  * the Socket.IO Redis adapter. Measured: peer delivery latency at 50 % of the single node's
- * sustainable rate, as added p50/p99 over the single node (no Redis) at the same rate; and the
- * sustainable rate of the two nodes. Each adapter of `--adapter` runs in turn (REDIS_ADAPTER).
+ * sustainable rate, as added p50/p99 over the single node (no Redis) at the same rate; the
+ * sustainable rate of the two nodes; and (full runs) the added latency again at 50 % of the two
+ * nodes' sustainable rate. Each adapter of `--adapter` runs in turn (REDIS_ADAPTER).
  *
  * Baseline: bare Socket.IO with @socket.io/redis-adapter across two processes, against one bare
  * Socket.IO process, at the same rate. The second node runs on the generators' core, so each node
@@ -73,9 +74,13 @@ export async function s4(ctx: Ctx) {
       const profile = ctx.opts.profile && setup.kind === 'project';
       // Node 0 on the server core, node 1 on the other core (beside the generators, which use
       // ~10 % of it at these rates): each node has a core of its own, as in a deployment.
-      for (let n = 0; n < setup.nodes; n++) {
-        servers.push(await startServer(ctx, setup.kind, { name: `${label}-node${n}-${rand()}`, env, profile, cpu: n === 0 ? SERVER_CPU : GENERATOR_CPU }));
-      }
+      const started = await Promise.allSettled(
+        Array.from({ length: setup.nodes }, (_, n) =>
+          startServer(ctx, setup.kind, { name: `${label}-node${n}-${rand()}`, env, profile, cpu: n === 0 ? SERVER_CPU : GENERATOR_CPU }),
+        ),
+      );
+      for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
       // A node's Redis subscriber can take a moment (a reconnect after a failed ready check) before
       // it hears the other node; the bench measures the steady state, so let both settle.
       if (setup.nodes === 2) await sleep(ctx.opts.smoke ? 1_000 : 2_000);
@@ -104,20 +109,20 @@ export async function s4(ctx: Ctx) {
     }
   }
 
-  const fixedRuns: { setup: Setup; stage: StageResult; failure: string | null }[] = [];
+  const fixedRuns: { setup: Setup; rate: number; stage: StageResult; failure: string | null }[] = [];
   const runFixed = async (setup: Setup, rate: number) => {
     ctx.log(`  S4 ${setup.kind} ${setup.nodes} node(s)${setup.redis ? ' with Redis' : ''}${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`);
     try {
       const s = await withSetup(setup, async (load) => {
-        if (!ctx.opts.smoke) await runStage(load, rate, Math.min(1_000, fixedMs)); // warm-up
+        if (!ctx.opts.smoke) await runStage(load, rate, ctx.opts.full ? 1_000 : 500); // warm-up
         return runStage(load, rate, fixedMs);
       });
       const failure = stageFailure(s, 'ack', Infinity);
       ctx.log(`    peer p50 ${s.peer.p50} p99 ${s.peer.p99} ms, ack p99 ${s.ack.p99} ms, reach ${(s.reach * 100).toFixed(2)}%${failure ? ` -- ${failure}` : ''}`);
-      fixedRuns.push({ setup, stage: s, failure });
+      fixedRuns.push({ setup, rate, stage: s, failure });
     } catch (err) {
       ctx.log(`    failed: ${err instanceof Error ? err.message : String(err)}`);
-      fixedRuns.push({ setup, stage: null as unknown as StageResult, failure: String(err) });
+      fixedRuns.push({ setup, rate, stage: null as unknown as StageResult, failure: String(err) });
     }
   };
 
@@ -126,14 +131,17 @@ export async function s4(ctx: Ctx) {
   let single: RampResult | null = null;
   if (!ctx.opts.smoke) {
     ctx.log('  S4 project 1 node: ramp');
-    single = await withSetup({ kind: 'project', nodes: 1 }, (load) => ramp(ctx, load, { ...stage, latency: 'delivery', label: '1 node' }));
+    // The quick ramp of one node starts two doublings up, nearer its knee than two nodes' is.
+    const start = ctx.opts.full ? stage.start : stage.start * 4;
+    single = await withSetup({ kind: 'project', nodes: 1 }, (load) => ramp(ctx, load, { ...stage, start, latency: 'delivery', label: '1 node' }));
   }
   const rate = Math.max(1, (single?.best?.ackedPerSec ?? stage.start) * 0.5);
 
   // 2. Same rate: single node, baselines, each adapter, single node again.
   await runFixed({ kind: 'project', nodes: 1 }, rate);
-  // One node with Redis: separates what Redis on the send path costs from what crossing nodes costs.
-  await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
+  // One node with Redis: separates what Redis on the send path costs from what crossing nodes
+  // costs (full runs only, to keep the quick pass short).
+  if (ctx.opts.full) await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
   await runFixed({ kind: 'socketio', nodes: 1 }, rate);
   await runFixed({ kind: 'socketio', nodes: 2 }, rate);
   for (const adapter of ctx.opts.adapters) await runFixed({ kind: 'project', nodes: 2, adapter }, rate);
@@ -153,11 +161,38 @@ export async function s4(ctx: Ctx) {
       ctx.log(`    failed: ${String(err)}`);
     }
   }
-  ctx.details.S4 = { pairs, rate, single, fixedRuns, twoNode };
 
-  const fixed = (kind: ServerKind, nodes: number, adapter?: string, redis = false) =>
+  // 4. Full runs: the same comparison at 50 % of what the two nodes sustain. On this machine two
+  //    nodes, Postgres, Redis and the generators share two cores, so half of one node's rate can
+  //    be more than the pair sustains, and the first comparison then measures a queue.
+  const halfOfTwo: Record<string, number> = {};
+  if (ctx.opts.full) {
+    for (const adapter of ctx.opts.adapters) {
+      const t = twoNode[adapter];
+      const best = typeof t === 'object' ? t.best?.ackedPerSec : undefined;
+      if (!best) continue;
+      const r = best * 0.5;
+      halfOfTwo[adapter] = r;
+      await runFixed({ kind: 'project', nodes: 1 }, r);
+      await runFixed({ kind: 'socketio', nodes: 1 }, r);
+      await runFixed({ kind: 'socketio', nodes: 2 }, r);
+      await runFixed({ kind: 'project', nodes: 2, adapter }, r);
+      await runFixed({ kind: 'project', nodes: 1 }, r);
+    }
+  }
+  ctx.details.S4 = { pairs, rate, single, fixedRuns, twoNode, halfOfTwo };
+
+  const fixed = (kind: ServerKind, nodes: number, adapter?: string, redis = false, at = rate) =>
     fixedRuns
-      .filter((r) => r.stage && r.setup.kind === kind && r.setup.nodes === nodes && (adapter === undefined || r.setup.adapter === adapter) && (r.setup.redis ?? false) === redis)
+      .filter(
+        (r) =>
+          r.stage &&
+          r.rate === at &&
+          r.setup.kind === kind &&
+          r.setup.nodes === nodes &&
+          (adapter === undefined || r.setup.adapter === adapter) &&
+          (r.setup.redis ?? false) === redis,
+      )
       .map((r) => r.stage);
   const lat = (runs: StageResult[], p: 'p50' | 'p99') => median(runs.map((s) => s.peer[p]));
   const reachOk = (runs: StageResult[]) => runs.length > 0 && runs.every((s) => s.reach >= 1);
@@ -177,25 +212,29 @@ export async function s4(ctx: Ctx) {
     }
   }
   for (const adapter of ctx.opts.adapters) {
-    const two = fixed('project', 2, adapter);
-    if (two.length === 0) {
-      addRow(ctx, { scenario: `S4 ${adapter}`, metric: 'FAILED (see log)', unit: '', baselineName: '', baseline: null, project: null });
-      continue;
-    }
-    for (const p of ['p50', 'p99'] as const) {
-      const added = lat(two, p) - lat(fixed('project', 1), p);
-      const baseAdded = lat(fixed('socketio', 2), p) - lat(fixed('socketio', 1), p);
-      addRow(ctx, {
-        scenario: `S4 ${adapter}`,
-        metric: `added peer ${p}, 2 nodes vs 1, at ${Math.round(rate)} msg/s`,
-        unit: 'ms',
-        baselineName: 'socket.io+redis',
-        baseline: baseAdded,
-        project: added,
-        ratio: null,
-        ...(p === 'p99' ? { target: '≤ 5 ms (project)', pass: reachOk(two) && added <= 5 } : {}),
-        note: reachOk(two) ? undefined : 'not every message reached the peer',
-      });
+    const points = [{ at: rate, of: "50 % of one node's rate" }];
+    if (halfOfTwo[adapter] !== undefined) points.push({ at: halfOfTwo[adapter], of: "50 % of two nodes' rate" });
+    for (const { at, of } of points) {
+      const two = fixed('project', 2, adapter, false, at);
+      if (two.length === 0) {
+        addRow(ctx, { scenario: `S4 ${adapter}`, metric: 'FAILED (see log)', unit: '', baselineName: '', baseline: null, project: null });
+        continue;
+      }
+      for (const p of ['p50', 'p99'] as const) {
+        const added = lat(two, p) - lat(fixed('project', 1, undefined, false, at), p);
+        const baseAdded = lat(fixed('socketio', 2, undefined, false, at), p) - lat(fixed('socketio', 1, undefined, false, at), p);
+        addRow(ctx, {
+          scenario: `S4 ${adapter}`,
+          metric: `added peer ${p}, 2 nodes vs 1, at ${Math.round(at)} msg/s (${of})`,
+          unit: 'ms',
+          baselineName: 'socket.io+redis',
+          baseline: baseAdded,
+          project: added,
+          ratio: null,
+          ...(p === 'p99' ? { target: '≤ 5 ms (project)', pass: reachOk(two) && added <= 5 } : {}),
+          note: reachOk(two) ? undefined : 'not every message reached the peer',
+        });
+      }
     }
     const t = twoNode[adapter];
     if (t === undefined) continue;

@@ -4,7 +4,7 @@
  * event-loop delay over a window, and the number of open connections.
  */
 import fs from 'node:fs';
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
 
@@ -26,6 +26,8 @@ export interface ServerStats {
     eldP50Ms: number;
     eldP99Ms: number;
     eldMaxMs: number;
+    /** The longest garbage-collection pause, in ms. */
+    gcMaxMs: number;
   };
 }
 
@@ -46,7 +48,12 @@ export function serveStats(opts: { port: number; connections: () => number; clos
   let t0 = performance.now();
   let elu0: EventLoopUtilization = performance.eventLoopUtilization();
   let wait0 = runQueueWaitNs();
+  let gcMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration);
+  }).observe({ entryTypes: ['gc'] });
   const mark = () => {
+    gcMaxMs = 0;
     wait0 = runQueueWaitNs();
     cpu0 = process.cpuUsage();
     t0 = performance.now();
@@ -69,6 +76,7 @@ export function serveStats(opts: { port: number; connections: () => number; clos
         eldP50Ms: eld.percentile(50) / 1e6,
         eldP99Ms: eld.percentile(99) / 1e6,
         eldMaxMs: eld.max / 1e6,
+        gcMaxMs,
       };
       if (req.gc) {
         const gc = (globalThis as { gc?: () => void }).gc;
