@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { openPglite } from './pglite-open.js';
 
 /** What the worker is started with. */
 export interface PgliteWorkerData {
@@ -63,7 +64,7 @@ if (!port) throw new Error('pglite-worker must run in a worker thread');
 const { dir, schema } = workerData as PgliteWorkerData;
 
 async function open() {
-  const lite = await PGlite.create(dir);
+  const lite = await openPglite(dir, (d) => PGlite.create(d));
   await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   return lite;
 }
