@@ -28,6 +28,9 @@ function refusal(code: ErrorCode, message: string, details?: unknown) {
  * new WebSocket handshake (measured: with 256, a 10k storm spent the server on refusals).
  */
 const HANDSHAKE_QUEUE = 10_000;
+/** Sessions looked up in one statement, and statements in flight at once (see resolverWith). */
+const HANDSHAKE_BATCH = 128;
+const HANDSHAKE_LANES = 2;
 
 /**
  * Attaches Socket.IO to Fastify's HTTP server (one port) and authenticates every handshake with
@@ -92,10 +95,13 @@ export function createIo(deps: {
 
   // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
   const preloaded = new Map<string, string[]>();
-  // Handshakes query the database: two per pooled connection run at once and the rest wait their
-  // turn, so a reconnect storm cannot queue thousands of queries on the pool until they time out.
-  // Beyond HANDSHAKE_QUEUE waiting, UNAVAILABLE (clients back off and retry).
-  const admission = new Admission(2 * config.DATABASE_POOL_SIZE, HANDSHAKE_QUEUE);
+  // Handshakes look their sessions up together (SessionService.resolverWith): a few statements in
+  // flight, each for up to HANDSHAKE_BATCH sockets. The ones beyond what those can carry wait
+  // their turn, up to HANDSHAKE_QUEUE, and beyond that get UNAVAILABLE (clients back off and retry).
+  const lookup = { maxBatch: HANDSHAKE_BATCH, lanes: HANDSHAKE_LANES };
+  const admission = new Admission(2 * lookup.maxBatch * lookup.lanes, HANDSHAKE_QUEUE);
+  // Made at the first handshake: features register their rooms after this function returns.
+  let resolve: ReturnType<SessionService['resolverWith']> | null = null;
   io.use(async (socket, next) => {
     if (router.draining) return next(refusal(ErrorCode.UNAVAILABLE, 'This server is restarting; reconnect'));
     const headers = socket.handshake.headers;
@@ -117,8 +123,9 @@ export function createIo(deps: {
     }
     try {
       const token = deps.app.parseCookie(headers.cookie ?? '')[SESSION_COOKIE];
-      // One round trip: the session, and every room the features want the socket in.
-      const found = await sessions.resolveWith(token, router.roomColumns());
+      // One lookup: the session, and every room the features want the socket in.
+      resolve ??= sessions.resolverWith(router.roomColumns(), lookup);
+      const found = await resolve(token);
       if (!found) return next(refusal(ErrorCode.UNAUTHENTICATED, 'Sign in first'));
       socket.data = found.principal;
       preloaded.set(socket.id, router.roomsFrom(found.values));

@@ -23,6 +23,19 @@ describe('socket handshake and boundary', () => {
     expect(ack).toEqual({ ok: true, data: expect.objectContaining({ id: user.id, handle: user.handle }) });
   });
 
+  it('sorts out a crowd of simultaneous handshakes: each socket is its own user, a signed-out cookie is refused', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUp(srv.app)));
+    const gone = await signUp(srv.app);
+    await srv.app.inject({ method: 'POST', url: '/api/auth/signout', headers: { cookie: gone.cookie } });
+    const [refused, ...sockets] = await Promise.all([
+      refusalOf(connect(srv.url, { cookie: gone.cookie })),
+      ...users.flatMap(({ cookie }) => [connect(srv.url, { cookie }), connect(srv.url, { cookie })]),
+    ]);
+    expect(refused).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const whoami = await Promise.all(sockets.map((s) => (s as Awaited<ReturnType<typeof connect>>).timeout(3_000).emitWithAck('session:whoami', {})));
+    expect(whoami.map((a) => (a as { data: { id: string } }).data.id)).toEqual(users.flatMap(({ user }) => [user.id, user.id]));
+  });
+
   it('accepts a same-origin browser page', async () => {
     const { cookie } = await signUp(srv.app);
     const socket = await connect(srv.url, { cookie, origin: srv.url });

@@ -1,5 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../infra/db.js';
+import { SessionService } from './sessions.js';
 import { signUp, startTestServer, uniqueHandle, type TestServer, type TestServerOptions } from '../../test/harness.js';
 
 /**
@@ -128,6 +130,31 @@ export function accountSuite(label: string, opts: TestServerOptions) {
       const none = await inject({ method: 'GET', url: '/api/users/no_such_user', headers: { cookie: a.cookie } });
       expect(none.statusCode).toBe(404);
       expect(none.json().error.code).toBe('NOT_FOUND');
+    });
+
+    it('looks up a storm of handshakes together: a few statements for 600 tokens, each answered as its own', async () => {
+      const { db } = srv.app.ctx;
+      let statements = 0;
+      const counting: Db = { ...db, query: (sql: string, params?: unknown[]) => (statements++, db.query(sql, params)) } as Db;
+      const sessions = new SessionService(counting, 'a test secret', 3_600_000);
+      const people = [await signUp(srv.app), await signUp(srv.app), await signUp(srv.app)];
+      const issued = await Promise.all(Array.from({ length: 500 }, (_, i) => sessions.create(people[i % 3]!.user.id, {}).then((s) => ({ ...s, who: people[i % 3]! }))));
+      for (const s of issued.slice(0, 50)) await sessions.revoke(s.sessionId);
+      const resolve = sessions.resolverWith(['ARRAY[u.handle]', "u.handle || '!'"], { maxBatch: 128, lanes: 2 });
+      const asked = [...issued.map((s) => s.token), ...Array.from({ length: 100 }, (_, i) => `not-a-token-${i}`)];
+      statements = 0;
+      const found = await Promise.all([...asked, issued[60]!.token, undefined, 'x'.repeat(101)].map((t) => resolve(t)));
+      expect(statements).toBeLessThanOrEqual(Math.ceil(asked.length / 128) + 2);
+      issued.forEach((s, i) => {
+        if (i < 50) expect(found[i]).toBeNull();
+        else expect(found[i]).toEqual({ principal: { sessionId: s.sessionId, userId: s.who.user.id, handle: s.who.handle.toLowerCase(), role: 'member' }, values: [[s.who.handle.toLowerCase()], `${s.who.handle.toLowerCase()}!`] });
+      });
+      expect(found.slice(500, 600).every((f) => f === null)).toBe(true);
+      expect(found[600]).toEqual(found[60]);
+      expect(found.slice(601)).toEqual([null, null]);
+      // The HTTP path resolves one token the same way.
+      expect(await sessions.resolve(issued[70]!.token)).toEqual((found[70] as { principal: unknown }).principal);
+      expect(await sessions.resolve(issued[10]!.token)).toBeNull();
     });
 
     it('revokes the session on sign-out, so the old cookie stops working', async () => {

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Role } from '@hackmeshi/shared';
+import { GroupCommit } from '../../infra/batcher.js';
 import type { Db } from '../../infra/db.js';
 
 /** Name of the session cookie. */
@@ -12,6 +13,15 @@ export interface Principal {
   handle: string;
   role: Role;
 }
+
+/** A resolved session, with the values of the resolver's extra columns in order. */
+export interface Resolved {
+  principal: Principal;
+  values: unknown[];
+}
+
+/** Cookie tokens are 43 characters; anything absent or absurdly long is not looked up. */
+const validToken = (token: string | undefined): token is string => !!token && token.length <= 100;
 
 /**
  * Server-side sessions. The cookie carries a random 256-bit token; the database keeps only its
@@ -42,28 +52,48 @@ export class SessionService {
 
   /** The live session behind a token, or null when unknown, expired or revoked. */
   async resolve(token: string | undefined): Promise<Principal | null> {
-    return (await this.resolveWith(token, []))?.principal ?? null;
+    if (!validToken(token)) return null;
+    const hash = this.hash(token);
+    return (await this.lookup([hash], '')).get(hash)?.principal ?? null;
   }
 
   /**
-   * Like `resolve`, and in the same statement evaluates `columns`, SQL expressions over the
-   * session's user `u` (the socket handshake's rooms, see SocketRouter.provideRooms).
+   * A resolver for socket handshakes. Like `resolve`, and in the same statement it evaluates
+   * `columns`, SQL expressions over the session's user `u` (the socket's rooms, see
+   * SocketRouter.provideRooms). Tokens that arrive together are looked up together: one statement
+   * for up to `maxBatch` of them, at most `lanes` statements in flight, and the rest gather behind
+   * them. A reconnect storm of thousands is then a few dozen round trips, not one per socket.
    */
-  async resolveWith(token: string | undefined, columns: string[]): Promise<{ principal: Principal; values: unknown[] } | null> {
-    if (!token || token.length > 100) return null;
+  resolverWith(columns: string[], opts: { maxBatch: number; lanes: number } = { maxBatch: 256, lanes: 2 }) {
     const extra = columns.map((sql, i) => `, ${sql} AS x${i}`).join('');
-    const { rows } = await this.db.query<{ session_id: string; user_id: string; handle: string; role: Role } & Record<string, unknown>>(
-      `SELECT s.id AS session_id, u.id AS user_id, u.handle, u.role${extra}
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
-      [this.hash(token)],
+    const batch = new GroupCommit<string, Resolved | null>(
+      async (hashes) => {
+        const found = await this.lookup([...new Set(hashes)], extra);
+        return hashes.map((h) => ({ ok: true, value: found.get(h) ?? null }));
+      },
+      (hash) => hash,
+      { maxWaitMs: 0, ...opts },
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      principal: { sessionId: r.session_id, userId: r.user_id, handle: r.handle, role: r.role },
-      values: columns.map((_, i) => r[`x${i}`]),
-    };
+    return (token: string | undefined): Promise<Resolved | null> => (validToken(token) ? batch.submit(this.hash(token)) : Promise.resolve(null));
+  }
+
+  /** Live sessions by token hash, each with the values of `extra` (`, <expr> AS x0, ...`). */
+  private async lookup(hashes: string[], extra: string): Promise<Map<string, Resolved>> {
+    const { rows } = await this.db.query<{ token_hash: string; session_id: string; user_id: string; handle: string; role: Role } & Record<string, unknown>>(
+      `SELECT t.h AS token_hash, s.id AS session_id, u.id AS user_id, u.handle, u.role${extra}
+         FROM unnest($1::text[]) AS t(h)
+         JOIN sessions s ON s.token_hash = t.h
+         JOIN users u ON u.id = s.user_id
+        WHERE s.revoked_at IS NULL AND s.expires_at > now()`,
+      [hashes],
+    );
+    const out = new Map<string, Resolved>();
+    for (const r of rows) {
+      const values: unknown[] = [];
+      for (let i = 0; `x${i}` in r; i++) values.push(r[`x${i}`]);
+      out.set(r.token_hash, { principal: { sessionId: r.session_id, userId: r.user_id, handle: r.handle, role: r.role }, values });
+    }
+    return out;
   }
 
   async revoke(sessionId: string) {

@@ -1,7 +1,7 @@
 import { ErrorCode, type HistoryResult, type Message, type ReadState, type SyncResult } from '@hackmeshi/shared';
 import type { Db, Queryable } from '../../infra/db.js';
 import { AppError, toAppError } from '../../infra/errors.js';
-import { GroupCommit, type Outcome } from './batcher.js';
+import { GroupCommit, type Outcome } from '../../infra/batcher.js';
 
 interface MessageRow {
   id: string;
