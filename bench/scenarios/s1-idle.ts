@@ -47,7 +47,10 @@ export async function s1(ctx: Ctx) {
   const quickPing = ctx.opts.full || ctx.opts.smoke || ctx.opts.serverEnv.SOCKET_PING_INTERVAL_MS ? null : 10_000;
   const ping = quickPing ?? Number(ctx.opts.serverEnv.SOCKET_PING_INTERVAL_MS ?? loadConfig({}).SOCKET_PING_INTERVAL_MS);
   const env: Record<string, string> = quickPing ? { SOCKET_PING_INTERVAL_MS: String(quickPing) } : {};
-  const windowMs = size(ctx, { smoke: 500, quick: ping, full: Math.max(30_000, ping) });
+  // A whole number of heartbeat intervals, at least 30 s at full size: every socket is pinged the
+  // same number of times in the window, whichever phase of the cycle it starts in (pings bunch up
+  // the way the connections did).
+  const windowMs = size(ctx, { smoke: 500, quick: ping, full: Math.ceil(30_000 / ping) * ping });
   const users = sizes.at(-1)!;
   const roomsPerSet = Math.ceil(users / 10);
   // Room A groups users 0-9, 10-19, ...; room B takes every roomsPerSet-th user: 2 rooms of 10 each.
