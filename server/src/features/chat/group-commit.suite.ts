@@ -310,5 +310,58 @@ export function groupCommitSuite(label: string, open: () => Promise<GroupCommitS
         { table: 'messages', scans: 0 },
       ]);
     });
+
+    it('answers a crowd of syncs together: each caller gets its own view, outsiders NOT_FOUND, in a few statements', async () => {
+      const [a, b, c, d, outsider] = users;
+      const plain = makeStore(stores.db);
+      const ours = await conversation([a!, b!]);
+      const open = await conversation([c!, d!]);
+      const shut = await conversation([a!]);
+      await stores.db.query('UPDATE conversations SET public_read = true WHERE id = $1', [open]);
+      const sent: SendResult[] = [];
+      for (let i = 1; i <= 5; i++) sent.push(await plain.send({ conversationId: ours, senderId: i % 2 ? a! : b!, nonce: randomUUID(), body: `ours ${i}` }));
+      for (let i = 1; i <= 3; i++) await plain.send({ conversationId: open, senderId: c!, nonce: randomUUID(), body: `open ${i}` });
+      await plain.send({ conversationId: shut, senderId: a!, nonce: randomUUID(), body: 'gone' });
+      await stores.db.tx((q) => plain.close(q, shut));
+      await plain.edit(ours, sent[1]!.message.id, b!, 'ours 2, edited');
+
+      const counted = counting(stores.db);
+      const store = chatStore(counted.db);
+      const asks: [string, string, number, number?][] = [
+        [ours, a!, 0],
+        [ours, b!, 3, 5],
+        [open, outsider!, 1],
+        [ours, c!, 0],
+        [shut, a!, 0],
+        [randomUUID(), a!, 0],
+        [ours, a!, 2 ** 40],
+        ...Array.from({ length: 150 }, (): [string, string, number] => [ours, b!, 4]),
+      ];
+      const got = await Promise.all(asks.map(([conv, user, afterSeq, afterRev]) => settle(store.sync(conv, user, afterSeq, afterRev))));
+      expect(counted.txs()).toBeLessThanOrEqual(6);
+
+      const value = (i: number) => {
+        const g = got[i]!;
+        if (!g.ok) throw g.error;
+        return g.value;
+      };
+      const bodies = (i: number) => value(i).messages.map((m) => `${m.seq}:${m.body}`);
+      expect(bodies(0)).toEqual(['1:ours 1', '2:ours 2, edited', '3:ours 3', '4:ours 4', '5:ours 5']);
+      expect(value(0)).toMatchObject({ lastSeq: 5, rev: 6, hasMore: false });
+      expect(value(0).readStates).toEqual([
+        { userId: a, lastReadSeq: 5 },
+        { userId: b, lastReadSeq: 4 },
+      ]);
+      // After seq 3 and rev 5: the two newer ones, and the older one edited since.
+      expect(bodies(1)).toEqual(['2:ours 2, edited', '4:ours 4', '5:ours 5']);
+      // A public conversation reads for anyone.
+      expect(bodies(2)).toEqual(['2:open 2', '3:open 3']);
+      for (const i of [3, 4, 5]) {
+        const g = got[i]!;
+        expect(g.ok ? 'answered' : toAppError(g.error).code).toBe(ErrorCode.NOT_FOUND);
+      }
+      expect(value(6)).toMatchObject({ messages: [], lastSeq: 5 });
+      for (let i = 7; i < asks.length; i++) expect(bodies(i)).toEqual(['5:ours 5']);
+    });
   });
 }

@@ -53,6 +53,47 @@ const notFound = () => new AppError(ErrorCode.NOT_FOUND, 'No such conversation')
 /** Most messages one sync answer carries; the client asks again while `hasMore`. */
 const SYNC_PAGE = 200;
 
+/** Most syncs that share one statement; two such statements may run at once. */
+const SYNC_BATCH = 64;
+
+/** One caller's `chat:sync`. */
+interface SyncAsk {
+  conversationId: string;
+  userId: string;
+  afterSeq: number;
+  afterRev: number | null;
+}
+
+/**
+ * Many syncs in one round trip: for each (conversation, user, afterSeq, afterRev) in the arrays,
+ * numbered by `ord`, the caller's access, then the new messages (at most $5), the changed older
+ * ones and the read positions, each by index on its conversation. A caller with no access gets
+ * no row. Counters compare as bigint, so no cursor a client sends can break the statement for
+ * the others in it.
+ */
+const SYNC_BATCH_SQL = `
+SELECT q.ord, a.last_seq, a.rev, fresh.list AS fresh, changed.list AS changed, reads.list AS read_states
+  FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS q(cid, uid, after_seq, after_rev, ord)
+  JOIN LATERAL (
+    SELECT c.last_seq, c.rev, c.public_read, m.user_id IS NOT NULL AS member
+      FROM conversations c LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = q.uid
+     WHERE c.id = q.cid AND c.closed_at IS NULL
+  ) a ON a.member OR a.public_read
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(json_agg(n ORDER BY n.seq), '[]') AS list
+      FROM (SELECT * FROM messages WHERE conversation_id = q.cid AND seq > q.after_seq ORDER BY seq LIMIT $5) n
+  ) fresh
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(json_agg(o ORDER BY o.seq), '[]') AS list
+      FROM messages o WHERE q.after_rev IS NOT NULL AND o.conversation_id = q.cid AND o.seq <= q.after_seq AND o.rev > q.after_rev
+  ) changed
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(json_agg(json_build_object('userId', r.user_id, 'lastReadSeq', r.last_read_seq) ORDER BY r.joined_at), '[]') AS list
+      FROM conversation_members r WHERE r.conversation_id = q.cid
+  ) reads`;
+
+type SyncRow = { ord: number | string; last_seq: number; rev: number; fresh: MessageRow[]; changed: MessageRow[]; read_states: ReadState[] };
+
 /** A message to store. */
 export interface SendInput {
   conversationId: string;
@@ -255,6 +296,39 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
     return outcomes.map((o) => o ?? { ok: false, error: new Error('message left undecided') });
   }
 
+  async function syncMany(asks: SyncAsk[]): Promise<Outcome<SyncResult>[]> {
+    const outcomes: (Outcome<SyncResult> | undefined)[] = asks.map((a) =>
+      UUID.test(a.conversationId) && UUID.test(a.userId) ? undefined : { ok: false, error: notFound() },
+    );
+    const valid = asks.map((ask, index) => ({ ask, index })).filter(({ index }) => !outcomes[index]);
+    if (valid.length > 0) {
+      const { rows } = await db.query<SyncRow>(SYNC_BATCH_SQL, [
+        valid.map((v) => v.ask.conversationId),
+        valid.map((v) => v.ask.userId),
+        valid.map((v) => v.ask.afterSeq),
+        valid.map((v) => v.ask.afterRev),
+        SYNC_PAGE + 1,
+      ]);
+      for (const r of rows) {
+        const hasMore = r.fresh.length > SYNC_PAGE;
+        outcomes[valid[Number(r.ord) - 1]!.index] = {
+          ok: true,
+          value: {
+            messages: [...r.changed, ...r.fresh.slice(0, SYNC_PAGE)].map(toMessage),
+            lastSeq: r.last_seq,
+            rev: r.rev,
+            hasMore,
+            readStates: r.read_states,
+          },
+        };
+      }
+    }
+    // No row: closed, missing, or not the caller's to read.
+    return outcomes.map((o) => o ?? { ok: false, error: notFound() });
+  }
+
+  const syncBatcher = new GroupCommit(syncMany, (a: SyncAsk) => a.conversationId, { maxWaitMs: 0, maxBatch: SYNC_BATCH, lanes: 2 });
+
   const batchMaxWaitMs = opts.batchMaxWaitMs ?? 0;
   const batcher =
     batchMaxWaitMs > 0
@@ -306,36 +380,12 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
 
     /**
      * New messages after `afterSeq`, plus older ones changed after `afterRev`, in seq order, with
-     * the counters and read positions: one round trip (every reconnect runs this once per
-     * conversation). Outsiders get NOT_FOUND as from `access`.
+     * the counters and read positions. Every reconnect runs this once per conversation, so syncs
+     * asked at about the same time share one statement (see SYNC_BATCH_SQL). Outsiders get
+     * NOT_FOUND as from `access`.
      */
-    async sync(conversationId: string, userId: string, afterSeq: number, afterRev?: number): Promise<SyncResult> {
-      const { rows } = await db.query<{ last_seq: number; rev: number; fresh: MessageRow[]; changed: MessageRow[]; read_states: ReadState[] }>(
-        `WITH a AS (
-           SELECT c.last_seq, c.rev, c.public_read, m.user_id IS NOT NULL AS member
-             FROM conversations c LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
-            WHERE c.id = $1 AND c.closed_at IS NULL
-         )
-         SELECT a.last_seq, a.rev,
-                (SELECT COALESCE(json_agg(f ORDER BY f.seq), '[]') FROM (
-                   SELECT * FROM messages WHERE conversation_id = $1 AND seq > $3 ORDER BY seq LIMIT $5) f) AS fresh,
-                (SELECT COALESCE(json_agg(x ORDER BY x.seq), '[]') FROM messages x
-                  WHERE $4::int IS NOT NULL AND x.conversation_id = $1 AND x.seq <= $3 AND x.rev > $4) AS changed,
-                (SELECT COALESCE(json_agg(json_build_object('userId', r.user_id, 'lastReadSeq', r.last_read_seq) ORDER BY r.joined_at), '[]')
-                   FROM conversation_members r WHERE r.conversation_id = $1) AS read_states
-           FROM a WHERE a.member OR a.public_read`,
-        [conversationId, userId, afterSeq, afterRev ?? null, SYNC_PAGE + 1],
-      );
-      const r = rows[0];
-      if (!r) throw notFound();
-      const hasMore = r.fresh.length > SYNC_PAGE;
-      return {
-        messages: [...r.changed, ...r.fresh.slice(0, SYNC_PAGE)].map(toMessage),
-        lastSeq: r.last_seq,
-        rev: r.rev,
-        hasMore,
-        readStates: r.read_states,
-      };
+    sync(conversationId: string, userId: string, afterSeq: number, afterRev?: number): Promise<SyncResult> {
+      return syncBatcher.submit({ conversationId, userId, afterSeq, afterRev: afterRev ?? null });
     },
 
     /** Messages before `beforeSeq` (or the newest), oldest first. */
