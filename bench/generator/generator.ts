@@ -224,6 +224,9 @@ let storm: {
   failureReasons: Record<string, number>;
   syncErrors: number;
   sync: boolean;
+  /** This process's CPU since the drop. */
+  cpu0: NodeJS.CpuUsage;
+  p0: number;
 } | null = null;
 
 function scheduleReconnect(c: Client) {
@@ -413,9 +416,16 @@ serve({
     for (const c of clients) c.seen ??= new Map();
   },
 
-  /** S5: drops every connection at once; each comes back by itself and (project) syncs. */
-  drop(req: { sync: boolean }) {
-    storm = { t0: now(), connectedAt: [], syncedAt: [], failures: 0, failureReasons: {}, syncErrors: 0, sync: req.sync };
+  /**
+   * S5: drops every connection at once; each comes back by itself and (project) syncs, from
+   * `localAddress` when given. A fresh source address matters: the dropped sockets' ports sit in
+   * TIME_WAIT on the old one, and binding thousands more beside them makes the kernel search its
+   * port table on every connect (seen as most of the generator's CPU in `internalConnect`), so
+   * the generator, not the server, would set the storm's pace.
+   */
+  drop(req: { sync: boolean; localAddress?: string }) {
+    if (req.localAddress) localAddress = req.localAddress;
+    storm = { t0: now(), connectedAt: [], syncedAt: [], failures: 0, failureReasons: {}, syncErrors: 0, sync: req.sync, cpu0: process.cpuUsage(), p0: performance.now() };
     for (const c of clients) {
       c.reconnecting = true;
       c.attempts = 0;
@@ -432,6 +442,7 @@ serve({
     failures: storm?.failures ?? 0,
     failureReasons: storm?.failureReasons ?? {},
     syncErrors: storm?.syncErrors ?? 0,
+    cpuPct: storm ? cpuPctSince(storm.cpu0, storm.p0) : 0,
   }),
 
   /** S5: how many distinct messages each client saw, per room. */
