@@ -6,7 +6,9 @@ import client from 'prom-client';
  */
 export function createMetrics() {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples every 50 ms (prom-client's default is 10 ms): 20 timer
+  // wake-ups a second instead of 100 on an otherwise idle node, and still a p99 per scrape.
+  client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
   let countRooms = () => 0;
   return {
     registry,
