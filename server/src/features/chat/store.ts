@@ -150,6 +150,26 @@ function outcomeOf(row: SendRow): Outcome<SendResult> {
 }
 
 /**
+ * One statement for a batch: items with a malformed id are NOT_FOUND without asking; the rest go
+ * to `run`, which returns rows numbered by `ord` (1-based, in the order it was given them). Each
+ * row decides its item; an item with no row gets `missing()`.
+ */
+async function perItem<I, Row extends { ord: number | string }, R>(
+  items: I[],
+  ids: (item: I) => string[],
+  run: (valid: I[]) => Promise<Row[]>,
+  decide: (row: Row) => Outcome<R>,
+  missing: () => Outcome<R>,
+): Promise<Outcome<R>[]> {
+  const outcomes: (Outcome<R> | undefined)[] = items.map((i) => (ids(i).every((id) => UUID.test(id)) ? undefined : { ok: false, error: notFound() }));
+  const valid = items.map((item, index) => ({ item, index })).filter(({ index }) => !outcomes[index]);
+  if (valid.length > 0) {
+    for (const row of await run(valid.map((v) => v.item))) outcomes[valid[Number(row.ord) - 1]!.index] = decide(row);
+  }
+  return outcomes.map((o) => o ?? missing());
+}
+
+/**
  * SQL of the one chat mechanism. Every conversation (match, room, meetup, community) goes
  * through here: membership, ordered idempotent posting, edits, tombstones, catch-up and reads.
  */
@@ -277,54 +297,50 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
       senderId: i.senderId.toLowerCase(),
       nonce: i.nonce.toLowerCase(),
     }));
-    const outcomes: (Outcome<SendResult> | undefined)[] = items.map((i) =>
-      UUID.test(i.conversationId) && UUID.test(i.senderId) && UUID.test(i.nonce) ? undefined : { ok: false, error: notFound() },
+    return perItem(
+      items,
+      (i) => [i.conversationId, i.senderId, i.nonce],
+      async (valid) =>
+        (
+          await q.query<SendRow>(SEND_BATCH_SQL, [
+            valid.map((i) => i.conversationId),
+            valid.map((i) => i.senderId),
+            valid.map((i) => i.nonce),
+            valid.map((i) => i.body),
+          ])
+        ).rows,
+      outcomeOf,
+      () => ({ ok: false, error: new Error('message left undecided') }),
     );
-    const valid = items.map((input, index) => ({ input, index })).filter(({ index }) => !outcomes[index]);
-    if (valid.length > 0) {
-      const { rows } = await q.query<SendRow>(SEND_BATCH_SQL, [
-        valid.map((v) => v.input.conversationId),
-        valid.map((v) => v.input.senderId),
-        valid.map((v) => v.input.nonce),
-        valid.map((v) => v.input.body),
-      ]);
-      for (const row of rows) {
-        const { index } = valid[row.ord - 1]!;
-        outcomes[index] = outcomeOf(row);
-      }
-    }
-    return outcomes.map((o) => o ?? { ok: false, error: new Error('message left undecided') });
   }
 
-  async function syncMany(asks: SyncAsk[]): Promise<Outcome<SyncResult>[]> {
-    const outcomes: (Outcome<SyncResult> | undefined)[] = asks.map((a) =>
-      UUID.test(a.conversationId) && UUID.test(a.userId) ? undefined : { ok: false, error: notFound() },
+  function syncMany(asks: SyncAsk[]): Promise<Outcome<SyncResult>[]> {
+    return perItem(
+      asks,
+      (a) => [a.conversationId, a.userId],
+      async (valid) =>
+        (
+          await db.query<SyncRow>(SYNC_BATCH_SQL, [
+            valid.map((a) => a.conversationId),
+            valid.map((a) => a.userId),
+            valid.map((a) => a.afterSeq),
+            valid.map((a) => a.afterRev),
+            SYNC_PAGE + 1,
+          ])
+        ).rows,
+      (r) => ({
+        ok: true,
+        value: {
+          messages: [...r.changed, ...r.fresh.slice(0, SYNC_PAGE)].map(toMessage),
+          lastSeq: r.last_seq,
+          rev: r.rev,
+          hasMore: r.fresh.length > SYNC_PAGE,
+          readStates: r.read_states,
+        },
+      }),
+      // No row: closed, missing, or not the caller's to read.
+      () => ({ ok: false, error: notFound() }),
     );
-    const valid = asks.map((ask, index) => ({ ask, index })).filter(({ index }) => !outcomes[index]);
-    if (valid.length > 0) {
-      const { rows } = await db.query<SyncRow>(SYNC_BATCH_SQL, [
-        valid.map((v) => v.ask.conversationId),
-        valid.map((v) => v.ask.userId),
-        valid.map((v) => v.ask.afterSeq),
-        valid.map((v) => v.ask.afterRev),
-        SYNC_PAGE + 1,
-      ]);
-      for (const r of rows) {
-        const hasMore = r.fresh.length > SYNC_PAGE;
-        outcomes[valid[Number(r.ord) - 1]!.index] = {
-          ok: true,
-          value: {
-            messages: [...r.changed, ...r.fresh.slice(0, SYNC_PAGE)].map(toMessage),
-            lastSeq: r.last_seq,
-            rev: r.rev,
-            hasMore,
-            readStates: r.read_states,
-          },
-        };
-      }
-    }
-    // No row: closed, missing, or not the caller's to read.
-    return outcomes.map((o) => o ?? { ok: false, error: notFound() });
   }
 
   const syncBatcher = new GroupCommit(syncMany, (a: SyncAsk) => a.conversationId, { maxWaitMs: 0, maxBatch: SYNC_BATCH, lanes: 2 });
