@@ -31,6 +31,8 @@ interface Point {
   heapPerConnKiB: number;
   rssPerConnKiB: number;
   idleCpuPct: number;
+  /** The kernel's part of idleCpuPct. */
+  idleSysCpuPct: number;
   /** Share of the idle window the server waited for a core (shared machine). */
   cpuWaitPct: number;
   eldP99Ms: number;
@@ -89,12 +91,13 @@ export async function s1(ctx: Ctx) {
           if (measureIdle) await sleep(windowMs);
           const idle = await server.stats(false);
           const genCpu = await Promise.all(gens.map((g) => g.child.call<{ cpuPct: number }>('collect')));
-          if (!measureIdle) Object.assign(idle.window, { cpuPct: NaN, cpuWaitPct: NaN, eldP99Ms: NaN, elu: NaN });
+          if (!measureIdle) Object.assign(idle.window, { cpuPct: NaN, cpuSysPct: NaN, cpuWaitPct: NaN, eldP99Ms: NaN, elu: NaN });
           const point: Point = {
             connections: n,
             heapPerConnKiB: (mem.heapUsed - empty.heapUsed) / n / 1024,
             rssPerConnKiB: (mem.rss - empty.rss) / n / 1024,
             idleCpuPct: idle.window.cpuPct,
+            idleSysCpuPct: idle.window.cpuSysPct,
             cpuWaitPct: idle.window.cpuWaitPct,
             eldP99Ms: idle.window.eldP99Ms,
             elu: idle.window.elu,
@@ -102,7 +105,8 @@ export async function s1(ctx: Ctx) {
             generatorCpuPct: Math.max(...genCpu.map((g) => g.cpuPct)),
           };
           ctx.log(
-            `    ${n} connections: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}% (waited ${point.cpuWaitPct.toFixed(0)}%), ` +
+            `    ${n} connections: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}% ` +
+              `(system ${point.idleSysCpuPct.toFixed(2)}%, event loop busy ${(point.elu * 100).toFixed(2)}%, waited ${point.cpuWaitPct.toFixed(0)}%), ` +
               `eld p99 ${point.eldP99Ms.toFixed(2)} ms, ${Math.round(handshakesPerSec)} handshakes/s while connecting`,
           );
           points.push(point);

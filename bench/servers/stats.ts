@@ -17,6 +17,8 @@ export interface ServerStats {
   window: {
     ms: number;
     cpuPct: number;
+    /** The kernel's part of `cpuPct` (system calls, and network work charged to the process). */
+    cpuSysPct: number;
     /**
      * Time the main thread was runnable but waiting for a core, as % of the window (Linux
      * schedstat; -1 elsewhere). High values mean the shared machine, not the server, set the pace.
@@ -71,6 +73,7 @@ export function serveStats(opts: { port: number; connections: () => number; clos
       const window = {
         ms,
         cpuPct: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+        cpuSysPct: (cpu.system / 1000 / ms) * 100,
         cpuWaitPct: wait >= 0 && wait0 >= 0 ? ((wait - wait0) / 1e6 / ms) * 100 : -1,
         elu: elu.utilization,
         eldP50Ms: eld.percentile(50) / 1e6,
