@@ -54,7 +54,7 @@ export class SessionService {
   async resolve(token: string | undefined): Promise<Principal | null> {
     if (!validToken(token)) return null;
     const hash = this.hash(token);
-    return (await this.lookup([hash], '')).get(hash)?.principal ?? null;
+    return (await this.lookup([hash], [])).get(hash)?.principal ?? null;
   }
 
   /**
@@ -64,11 +64,10 @@ export class SessionService {
    * for up to `maxBatch` of them, at most `lanes` statements in flight, and the rest gather behind
    * them. A reconnect storm of thousands is then a few dozen round trips, not one per socket.
    */
-  resolverWith(columns: string[], opts: { maxBatch: number; lanes: number } = { maxBatch: 256, lanes: 2 }) {
-    const extra = columns.map((sql, i) => `, ${sql} AS x${i}`).join('');
+  resolverWith(columns: string[], opts: { maxBatch: number; lanes: number }) {
     const batch = new GroupCommit<string, Resolved | null>(
       async (hashes) => {
-        const found = await this.lookup([...new Set(hashes)], extra);
+        const found = await this.lookup([...new Set(hashes)], columns);
         return hashes.map((h) => ({ ok: true, value: found.get(h) ?? null }));
       },
       (hash) => hash,
@@ -77,8 +76,9 @@ export class SessionService {
     return (token: string | undefined): Promise<Resolved | null> => (validToken(token) ? batch.submit(this.hash(token)) : Promise.resolve(null));
   }
 
-  /** Live sessions by token hash, each with the values of `extra` (`, <expr> AS x0, ...`). */
-  private async lookup(hashes: string[], extra: string): Promise<Map<string, Resolved>> {
+  /** Live sessions by token hash, each with the values of `columns` in order. */
+  private async lookup(hashes: string[], columns: string[]): Promise<Map<string, Resolved>> {
+    const extra = columns.map((sql, i) => `, ${sql} AS x${i}`).join('');
     const { rows } = await this.db.query<{ token_hash: string; session_id: string; user_id: string; handle: string; role: Role } & Record<string, unknown>>(
       `SELECT t.h AS token_hash, s.id AS session_id, u.id AS user_id, u.handle, u.role${extra}
          FROM unnest($1::text[]) AS t(h)
@@ -89,8 +89,7 @@ export class SessionService {
     );
     const out = new Map<string, Resolved>();
     for (const r of rows) {
-      const values: unknown[] = [];
-      for (let i = 0; `x${i}` in r; i++) values.push(r[`x${i}`]);
+      const values = columns.map((_, i) => r[`x${i}`]);
       out.set(r.token_hash, { principal: { sessionId: r.session_id, userId: r.user_id, handle: r.handle, role: r.role }, values });
     }
     return out;

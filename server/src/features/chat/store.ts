@@ -289,7 +289,7 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
     }
   }
 
-  async function sendManyIn(q: Queryable, batch: SendInput[]): Promise<Outcome<SendResult>[]> {
+  function sendManyIn(q: Queryable, batch: SendInput[]): Promise<Outcome<SendResult>[]> {
     // Ids as the database prints them, so keys built from input and from rows agree.
     const items = batch.map((i) => ({
       ...i,
