@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/src/config.js';
 import { fmt, runCleanups, type Ctx, type Options, type Row } from './lib/harness.js';
 import { formatProfile, summarizeProfile } from './lib/profile.js';
-import { RESULTS_DIR, canPin, killAll, setSourceMode } from './lib/proc.js';
+import { RESULTS_DIR, buildChildren, canPin, killAll, setSourceMode } from './lib/proc.js';
 import { s1 } from './scenarios/s1-idle.js';
 import { s2 } from './scenarios/s2-fanout.js';
 import { s3 } from './scenarios/s3-persist.js';
@@ -147,6 +147,7 @@ const isLoaderThread = (s: { top: { where: string }[] }) => s.top.slice(0, 3).so
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   setSourceMode(opts.source);
+  if (!opts.source) buildChildren();
   const onSignal = (sig: string) => {
     console.error(`\n${sig}: stopping servers and generators, dropping schemas and keys ...`);
     const force = setTimeout(() => process.exit(130), 15_000);

@@ -12,8 +12,8 @@ import { loadConfig } from '../../server/src/config.js';
 import type { ClientSpec, Protocol, SenderSpec } from '../generator/generator.js';
 import type { ServerStats } from '../servers/stats.js';
 import { latencyOf, mergeHistograms, type Latency } from './histogram.js';
-import { Child, GENERATOR_CPU, SERVER_CPU, freePort, isSourceMode, nextSourceAddress } from './proc.js';
-import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, seed, type SeedPlan, type Seeded } from './seed.js';
+import { Child, GENERATOR_CPU, REPO_DIR, RESULTS_DIR, SERVER_CPU, freePort, isSourceMode, nextSourceAddress } from './proc.js';
+import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, emptyPgliteCluster, seed, type SeedPlan, type Seeded } from './seed.js';
 
 export type { ClientSpec, SenderSpec };
 
@@ -133,7 +133,7 @@ export async function startServer(
   };
   if (kind === 'project') {
     env.BENCH_PROJECT_FROM = isSourceMode() ? 'src' : 'dist';
-    if (process.env.BENCH_SERVER_DIR) env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR;
+    env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR ?? path.join(REPO_DIR, 'server');
   }
   const nodeArgs = ['--expose-gc'];
   // One directory per server: every thread (main, the module loader, PGlite's worker) writes its own file.
@@ -195,6 +195,7 @@ export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'
     let template = pgliteTemplates.get(o.plan);
     if (!template) {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-template-'));
+      await emptyPgliteCluster(dir, path.join(RESULTS_DIR, 'cache'));
       template = { dir, schema, seeded: await seed({ schema, dataDir: dir }, ctx.secret, o.plan) };
       pgliteTemplates.set(o.plan, template);
       const plan = o.plan;

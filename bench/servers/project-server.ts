@@ -6,12 +6,14 @@
 import { pathToFileURL } from 'node:url';
 import { serveStats } from './stats.js';
 
-type AppModule = typeof import('../../server/src/app.js');
-type ConfigModule = typeof import('../../server/src/config.js');
+// Types from the built server's declarations, so compiling the bench's children does not pull in server/src.
+type AppModule = typeof import('../../server/dist/app.js');
+type ConfigModule = typeof import('../../server/dist/config.js');
 
 const fromSource = process.env.BENCH_PROJECT_FROM === 'src';
-// BENCH_SERVER_DIR benches another checkout's server (a baseline commit, say); default this one.
-const serverDir = process.env.BENCH_SERVER_DIR ? pathToFileURL(`${process.env.BENCH_SERVER_DIR.replace(/\/$/, '')}/`) : new URL('../../server/', import.meta.url);
+// The runner names the server directory: this checkout's, or BENCH_SERVER_DIR (another checkout's, a baseline commit, say).
+if (!process.env.BENCH_SERVER_DIR) throw new Error('BENCH_SERVER_DIR is not set (the bench runner sets it)');
+const serverDir = pathToFileURL(`${process.env.BENCH_SERVER_DIR.replace(/\/$/, '')}/`);
 const mod = (name: string) => new URL(fromSource ? `src/${name}.ts` : `dist/${name}.js`, serverDir).href;
 const { buildApp } = (await import(mod('app'))) as AppModule;
 const { loadConfig } = (await import(mod('config'))) as ConfigModule;
