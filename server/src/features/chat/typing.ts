@@ -32,11 +32,18 @@ export class TypingTracker {
     this.broadcast(conversationId, userId, true);
   }
 
-  /** Stops every indicator of a user (their socket closed or they sent a message). */
+  /**
+   * Stops a user's indicator in one conversation (they sent a message there: a key lookup, as it
+   * runs on every send), or in all of them (their last socket closed).
+   */
   clearUser(userId: string, conversationId?: string) {
+    if (conversationId !== undefined) {
+      if (this.timers.has(this.key(conversationId, userId))) this.set(conversationId, userId, false);
+      return;
+    }
     for (const key of [...this.timers.keys()]) {
       const [conv, user] = key.split('\u0000');
-      if (user === userId && (conversationId === undefined || conv === conversationId)) this.set(conv!, user, false);
+      if (user === userId) this.set(conv!, user, false);
     }
   }
 
