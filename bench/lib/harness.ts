@@ -452,10 +452,10 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
   return result;
 }
 
-/** Why a stage does not count as sustained, or null when it does. */
 /** A stage passes with p99 latency at or under this. */
 const P99_LIMIT_MS = 100;
 
+/** Why a stage does not count as sustained, or null when it does. */
 export function stageFailure(s: StageResult, latency: 'delivery' | 'ack', p99LimitMs = P99_LIMIT_MS): string | null {
   if (s.saturated) return `generator saturated (${s.genCpuMaxPct.toFixed(0)}% of a core)`;
   const errs = Object.entries(s.errors);

@@ -44,7 +44,7 @@ export const isSourceMode = () => sourceMode;
 
 let compiled = false;
 /**
- * Compiles the child scripts to `bench/dist` (incrementally: about a second when nothing changed)
+ * Compiles the child scripts to `bench/dist` (incrementally: under 2 s when nothing changed)
  * and runs children from there on plain node. Through tsx each start cost 0.4–0.8 s more, and a
  * quick pass starts about 80 of them. Source mode keeps running them through tsx.
  */

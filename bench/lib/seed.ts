@@ -60,7 +60,7 @@ export async function emptyPgliteCluster(dataDir: string, cacheDir: string) {
     try {
       const db = await openDb({ DATA_DIR: building, DATABASE_SCHEMA: 'public' } as Config);
       await db.close();
-      await fs.rename(building, cached).catch(async (err: NodeJS.ErrnoException) => {
+      await fs.rename(building, cached).catch((err: NodeJS.ErrnoException) => {
         // Another run cached it first: keep theirs.
         if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
       });
@@ -73,9 +73,9 @@ export async function emptyPgliteCluster(dataDir: string, cacheDir: string) {
 
 /** PGlite's package.json (not in its exports map, so found beside its entry point). */
 function pglitePackageJson() {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  while (path.basename(dir) !== 'pglite') dir = path.dirname(dir);
-  return path.join(dir, 'package.json');
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const root = entry.slice(0, entry.lastIndexOf(`${path.sep}pglite${path.sep}`) + '/pglite'.length);
+  return path.join(root, 'package.json');
 }
 
 async function exists(file: string) {

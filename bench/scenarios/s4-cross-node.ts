@@ -4,7 +4,8 @@
  * the Socket.IO Redis adapter. Measured: the sustainable rate of the two nodes, and peer
  * delivery latency at 50 % load, as added p50/p99 over the single node (no Redis) at the same
  * rate. Full runs compare at 50 % of the single node's sustainable rate and again at 50 % of the
- * two nodes'; the quick pass once, at 50 % of the lower of the two. Each adapter of `--adapter` runs in turn (REDIS_ADAPTER).
+ * two nodes'; the quick pass once, at 50 % of the lower of the two. Each adapter of `--adapter`
+ * runs in turn (REDIS_ADAPTER).
  *
  * Baseline: bare Socket.IO with @socket.io/redis-adapter across two processes, against one bare
  * Socket.IO process, at the same rate. The second node runs on the generators' core, so each node
