@@ -13,7 +13,8 @@ import type { ClientSpec, Protocol, SenderSpec } from '../generator/generator.js
 import type { ServerStats } from '../servers/stats.js';
 import { latencyOf, mergeHistograms, type Latency } from './histogram.js';
 import { Child, GENERATOR_CPU, REPO_DIR, RESULTS_DIR, SERVER_CPU, freePort, isSourceMode, nextSourceAddress } from './proc.js';
-import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, emptyPgliteCluster, seed, type SeedPlan, type Seeded } from './seed.js';
+import { withEmptyPgliteCluster } from '../../server/src/test/pglite-template.js';
+import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, seed, type SeedPlan, type Seeded } from './seed.js';
 
 export type { ClientSpec, SenderSpec };
 
@@ -195,7 +196,7 @@ export async function prepareProject(ctx: Ctx, o: { store: 'postgres' | 'pglite'
     let template = pgliteTemplates.get(o.plan);
     if (!template) {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-bench-template-'));
-      await emptyPgliteCluster(dir, path.join(RESULTS_DIR, 'cache'));
+      await withEmptyPgliteCluster(dir, path.join(RESULTS_DIR, 'cache'));
       template = { dir, schema, seeded: await seed({ schema, dataDir: dir }, ctx.secret, o.plan) };
       pgliteTemplates.set(o.plan, template);
       const plan = o.plan;

@@ -6,9 +6,6 @@
  * token. PGlite is single-process, so its directory is seeded and closed before the server opens it.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Config } from '../../server/src/config.js';
@@ -44,46 +41,6 @@ export interface StoreLocation {
 
 /** Rows per INSERT … SELECT FROM unnest(...). */
 const CHUNK = 5_000;
-
-/**
- * Gives `dataDir` an empty embedded cluster before it is seeded. PGlite's initdb, the first open of
- * an empty directory, takes 5–6 s of WASM here, so the bench does it once per machine and PGlite
- * version, keeps the result under `cacheDir`, and copies it (about 0.1 s) for each template.
- */
-export async function emptyPgliteCluster(dataDir: string, cacheDir: string) {
-  const version = (JSON.parse(await fs.readFile(pglitePackageJson(), 'utf8')) as { version: string }).version;
-  const cached = path.join(cacheDir, `pglite-${version}`);
-  if (!(await exists(path.join(cached, 'pglite', 'PG_VERSION')))) {
-    // Built beside the cache and renamed into place, so a run cut short leaves no half cluster.
-    await fs.mkdir(cacheDir, { recursive: true });
-    const building = await fs.mkdtemp(path.join(cacheDir, 'building-'));
-    try {
-      const db = await openDb({ DATA_DIR: building, DATABASE_SCHEMA: 'public' } as Config);
-      await db.close();
-      await fs.rename(building, cached).catch((err: NodeJS.ErrnoException) => {
-        // Another run cached it first: keep theirs.
-        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-      });
-    } finally {
-      await fs.rm(building, { recursive: true, force: true });
-    }
-  }
-  await fs.cp(cached, dataDir, { recursive: true });
-}
-
-/** PGlite's package.json (not in its exports map, so found beside its entry point). */
-function pglitePackageJson() {
-  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const root = entry.slice(0, entry.lastIndexOf(`${path.sep}pglite${path.sep}`) + '/pglite'.length);
-  return path.join(root, 'package.json');
-}
-
-async function exists(file: string) {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 export async function seed(store: StoreLocation, secret: string, plan: SeedPlan): Promise<Seeded> {
   const db = await openDb({

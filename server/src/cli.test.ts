@@ -8,7 +8,9 @@ const run = promisify(execFile);
 const cli = path.resolve(import.meta.dirname, 'cli.ts');
 
 describe('admin command', () => {
-  it('grants admin to an existing user, and says so when the handle is unknown', async () => {
+  // Two CLI processes from source (tsx) and three opens of the embedded store: 12–15 s here, so
+  // more room than the unit project's 20 s default on a slower or busier machine.
+  it('grants admin to an existing user, and says so when the handle is unknown', { timeout: 60_000 }, async () => {
     const srv = await startTestServer({ env: { SESSION_SECRET: '' } });
     const { handle, cookie } = await signUp(srv.app);
     await srv.close(); // PGlite allows one process at a time on a DATA_DIR

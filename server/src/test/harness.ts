@@ -12,6 +12,7 @@ import {
 } from '@hackmeshi/shared';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
+import { freshPgliteDir } from './pglite-template.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteKeysAt, dropTestSchema } from './services.js';
 
 export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
@@ -48,7 +49,8 @@ const rand = () => randomBytes(5).toString('hex');
 /** Builds and starts the real app; teardown is registered for the end of the test file. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = !opts.dataDir;
-  const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'hm-test-')));
+  // An embedded store starts from the cached empty cluster (see pglite-template.ts).
+  const dataDir = opts.dataDir ?? (opts.postgres ? await fs.mkdtemp(path.join(os.tmpdir(), 'hm-test-')) : await freshPgliteDir('hm-test-'));
   const shared = opts.sameStoreAs?.config;
   const schema = shared?.DATABASE_SCHEMA ?? `t_${rand()}`;
   const prefix = shared?.REDIS_PREFIX ?? `hmtest:${rand()}:`;

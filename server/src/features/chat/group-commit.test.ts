@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { openDb, type Db } from '../../infra/db.js';
 import { migrate } from '../../infra/migrations.js';
+import { freshPgliteDir } from '../../test/pglite-template.js';
 import { groupCommitSuite } from './group-commit.suite.js';
 
 let db: Db | undefined;
@@ -15,7 +14,7 @@ afterAll(async () => {
 });
 
 groupCommitSuite('PGlite', async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hm-gc-'));
+  dir = await freshPgliteDir('hm-gc-');
   db = await openDb(loadConfig({ NODE_ENV: 'test', DATA_DIR: dir }));
   await migrate(db);
   // One connection: the same database plays both nodes, one batch at a time.

@@ -1,0 +1,58 @@
+/**
+ * Empty embedded clusters for tests and the bench. PGlite's initdb (the first open of an empty
+ * directory) costs 5–6 s of WASM on a 2-vCPU VM, and most tests only need a database of their own.
+ * So one empty cluster per PGlite version is built once per machine, kept under `cacheDir`, and
+ * copied (about 0.1 s) into each new DATA_DIR. Tests about the first start itself
+ * (restart.test.ts, pglite-open.test.ts, the e2e server) still run initdb.
+ */
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { openDb } from '../infra/db.js';
+
+/** Where tests keep the cached cluster; the bench passes its own `bench/results/cache`. */
+export const TEST_PGLITE_CACHE = path.join(os.tmpdir(), 'hm-pglite-template');
+
+/** Gives `dataDir` (empty) an empty cluster, building the cached one first if this machine has none. */
+export async function withEmptyPgliteCluster(dataDir: string, cacheDir = TEST_PGLITE_CACHE) {
+  const cached = path.join(cacheDir, `pglite-${pgliteVersion()}`);
+  if (!(await exists(path.join(cached, 'pglite', 'PG_VERSION')))) {
+    // Built beside the cache and renamed into place, so a run cut short leaves no half cluster.
+    await fs.mkdir(cacheDir, { recursive: true });
+    const building = await fs.mkdtemp(path.join(cacheDir, 'building-'));
+    try {
+      const db = await openDb({ DATA_DIR: building, DATABASE_SCHEMA: 'public' } as Config);
+      await db.close();
+      await fs.rename(building, cached).catch((err: NodeJS.ErrnoException) => {
+        // Another process cached it first: keep theirs.
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+    } finally {
+      await fs.rm(building, { recursive: true, force: true });
+    }
+  }
+  await fs.cp(cached, dataDir, { recursive: true });
+}
+
+/** A fresh temporary DATA_DIR holding an empty cluster. */
+export async function freshPgliteDir(prefix: string) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  await withEmptyPgliteCluster(dir);
+  return dir;
+}
+
+/** The installed PGlite's version (its package.json is not in its exports map). */
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const root = entry.slice(0, entry.lastIndexOf(`${path.sep}pglite${path.sep}`) + '/pglite'.length);
+  return (createRequire(import.meta.url)(path.join(root, 'package.json')) as { version: string }).version;
+}
+
+async function exists(file: string) {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
