@@ -28,7 +28,8 @@ function isWasmTrap(err: unknown): boolean {
   return err instanceof Error && err.name === 'RuntimeError';
 }
 
-async function exists(file: string): Promise<boolean> {
+/** Whether `file` exists (also used by the tests' PGlite template). */
+export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;

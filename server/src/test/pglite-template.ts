@@ -3,7 +3,7 @@
  * directory) costs 5–6 s of WASM on a 2-vCPU VM, and most tests only need a database of their own.
  * So one empty cluster per PGlite version is built once per machine, kept under `cacheDir`, and
  * copied (about 0.1 s) into each new DATA_DIR. Tests about the first start itself
- * (restart.test.ts, pglite-open.test.ts, the e2e server) still run initdb.
+ * (restart.test.ts, pglite-open.test.ts) still run initdb, as does building the template.
  */
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -11,9 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { openDb } from '../infra/db.js';
+import { exists } from '../infra/pglite-open.js';
 
 /** Where tests keep the cached cluster; the bench passes its own `bench/results/cache`. */
-export const TEST_PGLITE_CACHE = path.join(os.tmpdir(), 'hm-pglite-template');
+const TEST_PGLITE_CACHE = path.join(os.tmpdir(), 'hm-pglite-template');
 
 /** Gives `dataDir` (empty) an empty cluster, building the cached one first if this machine has none. */
 export async function withEmptyPgliteCluster(dataDir: string, cacheDir = TEST_PGLITE_CACHE) {
@@ -45,14 +46,8 @@ export async function freshPgliteDir(prefix: string) {
 
 /** The installed PGlite's version (its package.json is not in its exports map). */
 function pgliteVersion(): string {
-  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
   const root = entry.slice(0, entry.lastIndexOf(`${path.sep}pglite${path.sep}`) + '/pglite'.length);
-  return (createRequire(import.meta.url)(path.join(root, 'package.json')) as { version: string }).version;
-}
-
-async function exists(file: string) {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
+  return (require(path.join(root, 'package.json')) as { version: string }).version;
 }
