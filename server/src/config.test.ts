@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+import { chatBatchLanes } from './features/chat/index.js';
 
 const strong = 'k3Jd9sLq0PzX7vBn2MwR5tYc8HgF1aEu4iOo6';
 
@@ -35,9 +36,19 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ DATABASE_SCHEMA: 'Robert; DROP TABLE' }, 'DATABASE_SCHEMA'],
     [{ SESSION_SECRET: 'too-short' }, 'SESSION_SECRET'],
+    [{ CHAT_BATCH_LANES: '0' }, 'CHAT_BATCH_LANES'],
   ])('names the bad variable in %o', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('gives chat group commit two lanes on Postgres, never more than half the pool, and one on PGlite', () => {
+    const c = loadConfig({});
+    expect(chatBatchLanes('postgres', c.CHAT_BATCH_LANES, c.DATABASE_POOL_SIZE)).toBe(2);
+    expect(chatBatchLanes('postgres', 6, 20)).toBe(6);
+    expect(chatBatchLanes('postgres', 6, 5)).toBe(2);
+    expect(chatBatchLanes('postgres', 2, 1)).toBe(1);
+    expect(chatBatchLanes('pglite', 4, 10)).toBe(1);
   });
 
   it('refuses to start in production without a strong secret', () => {

@@ -12,6 +12,14 @@ export const mentionsIn = (body: string) => [...new Set([...body.matchAll(/(?:^|
 /** Chat messages a user may send per second, across all conversations and nodes. */
 const SEND_RATE = { limit: 10, windowMs: 1_000 };
 
+/**
+ * Group-commit lanes of one node. Postgres: batches for different conversations commit side by
+ * side, on at most half the pool so that handshakes and reads still get connections. PGlite is
+ * one connection, so one batch at a time.
+ */
+export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number, poolSize: number) =>
+  kind === 'postgres' ? Math.min(lanes, Math.max(1, Math.floor(poolSize / 2))) : 1;
+
 /** What other features use to run their conversations. */
 export interface ChatService {
   store: ChatStore;
@@ -31,9 +39,7 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   const { io, sockets } = ctx;
   const store = chatStore(ctx.db, {
     batchMaxWaitMs: ctx.config.CHAT_BATCH_MAX_WAIT_MS,
-    // Postgres: batches for different conversations commit side by side on half the pool.
-    // PGlite is one connection, so one batch at a time.
-    batchLanes: ctx.db.kind === 'postgres' ? Math.max(1, Math.floor(ctx.config.DATABASE_POOL_SIZE / 2)) : 1,
+    batchLanes: chatBatchLanes(ctx.db.kind, ctx.config.CHAT_BATCH_LANES, ctx.config.DATABASE_POOL_SIZE),
   });
   const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
   const typing = new TypingTracker((conversationId, userId, isTyping) => {
