@@ -220,7 +220,7 @@ export async function s4(ctx: Ctx) {
         baseline: null,
         project: lat(withRedis, p) - lat(fixed('project', 1), p),
         ratio: null,
-        note: p === 'p50' ? 'rate limits, presence and the adapter in Redis, without a second node' : undefined,
+        note: p === 'p50' ? 'rate limits, presence and the adapter in Redis, without a second node; one group-commit lane, as with Redis by default' : undefined,
       });
     }
   }

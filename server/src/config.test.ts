@@ -42,13 +42,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
   });
 
-  it('gives chat group commit two lanes on Postgres, never more than half the pool, and one on PGlite', () => {
+  it('gives chat group commit two lanes on a single Postgres node, one per node of a cluster, never more than half the pool, and one on PGlite', () => {
     const c = loadConfig({});
-    expect(chatBatchLanes('postgres', c.CHAT_BATCH_LANES, c.DATABASE_POOL_SIZE)).toBe(2);
-    expect(chatBatchLanes('postgres', 6, 20)).toBe(6);
-    expect(chatBatchLanes('postgres', 6, 5)).toBe(2);
-    expect(chatBatchLanes('postgres', 2, 1)).toBe(1);
-    expect(chatBatchLanes('pglite', 4, 10)).toBe(1);
+    expect(chatBatchLanes('postgres', c.CHAT_BATCH_LANES, c.DATABASE_POOL_SIZE, false)).toBe(2);
+    const clustered = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(chatBatchLanes('postgres', clustered.CHAT_BATCH_LANES, clustered.DATABASE_POOL_SIZE, Boolean(clustered.REDIS_URL))).toBe(1);
+    expect(chatBatchLanes('postgres', 3, 10, true)).toBe(3);
+    expect(chatBatchLanes('postgres', 6, 20, false)).toBe(6);
+    expect(chatBatchLanes('postgres', 6, 5, false)).toBe(2);
+    expect(chatBatchLanes('postgres', 2, 1, false)).toBe(1);
+    expect(chatBatchLanes('pglite', 4, 10, false)).toBe(1);
   });
 
   it('refuses to start in production without a strong secret', () => {

@@ -49,9 +49,10 @@ export const EnvSchema = z.object({
    * Group-commit lanes per node on Postgres: how many chat transactions one node may have in
    * flight at once (a conversation always uses the same lane, so its messages commit in order).
    * Fewer lanes make bigger batches, and a batch's fixed cost is most of what a small one costs
-   * Postgres. At most half of DATABASE_POOL_SIZE is used. PGlite always has one. Default 2.
+   * Postgres. At most half of DATABASE_POOL_SIZE is used. PGlite always has one. Default 2 on a
+   * single node, 1 when REDIS_URL is set: then every node's lanes add up on the one database.
    */
-  CHAT_BATCH_LANES: intIn(1, 64).default(2),
+  CHAT_BATCH_LANES: intIn(1, 64).optional(),
   /** Redis connection string. Set: Socket.IO Redis adapter, presence and rate limits in Redis. Unset: in-process. */
   REDIS_URL: z.url().optional(),
   /**

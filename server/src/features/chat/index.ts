@@ -14,11 +14,13 @@ const SEND_RATE = { limit: 10, windowMs: 1_000 };
 
 /**
  * Group-commit lanes of one node. Postgres: batches for different conversations commit side by
- * side, on at most half the pool so that handshakes and reads still get connections. PGlite is
- * one connection, so one batch at a time.
+ * side, on at most half the pool so that handshakes and reads still get connections. Unset, a
+ * single node takes two and a node of a cluster (REDIS_URL set) one: the nodes' lanes add up on
+ * one database, and a match's two members are often on different nodes, so their nodes' batches
+ * lock the same conversations. PGlite is one connection, so one batch at a time.
  */
-export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number, poolSize: number) =>
-  kind === 'postgres' ? Math.min(lanes, Math.max(1, Math.floor(poolSize / 2))) : 1;
+export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number | undefined, poolSize: number, clustered: boolean) =>
+  kind === 'postgres' ? Math.min(lanes ?? (clustered ? 1 : 2), Math.max(1, Math.floor(poolSize / 2))) : 1;
 
 /** What other features use to run their conversations. */
 export interface ChatService {
@@ -39,7 +41,7 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   const { io, sockets } = ctx;
   const store = chatStore(ctx.db, {
     batchMaxWaitMs: ctx.config.CHAT_BATCH_MAX_WAIT_MS,
-    batchLanes: chatBatchLanes(ctx.db.kind, ctx.config.CHAT_BATCH_LANES, ctx.config.DATABASE_POOL_SIZE),
+    batchLanes: chatBatchLanes(ctx.db.kind, ctx.config.CHAT_BATCH_LANES, ctx.config.DATABASE_POOL_SIZE, Boolean(ctx.config.REDIS_URL)),
   });
   const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
   const typing = new TypingTracker((conversationId, userId, isTyping) => {
