@@ -14,6 +14,7 @@ import type { RedisConnections } from '../infra/redis.js';
 import { toAppError } from '../infra/errors.js';
 import type { SocketRouter } from './socket-router.js';
 import { redisAdapter } from './adapter.js';
+import { coalesceQueuedWrites } from './coalesce.js';
 
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
@@ -58,6 +59,8 @@ export function createIo(deps: {
     pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
     cors: config.ALLOWED_ORIGINS.length > 0 ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
+  // Several packets queued for one client leave in one write system call (coalesce.ts).
+  coalesceQueuedWrites(io.engine);
   if (deps.redis) {
     let lastWarned = 0;
     io.adapter(

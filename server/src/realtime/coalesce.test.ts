@@ -1,0 +1,89 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Server, type Socket } from 'socket.io';
+import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { coalesceQueuedWrites } from './coalesce.js';
+
+/** TCP writes (system calls) the server's side of one connection makes. */
+function countWrites(socket: Socket) {
+  const transport = socket.conn.transport as unknown as { name: string; socket?: { _socket?: Record<string, unknown> } };
+  const tcp = transport.socket?._socket;
+  if (!tcp) throw new Error(`no TCP socket under the ${transport.name} transport`);
+  const counts = { writes: 0 };
+  for (const name of ['_write', '_writev'] as const) {
+    const original = tcp[name] as (...args: unknown[]) => unknown;
+    tcp[name] = function (this: unknown, ...args: unknown[]) {
+      counts.writes++;
+      return original.apply(this, args);
+    };
+  }
+  return counts;
+}
+
+describe('coalescing queued writes', () => {
+  let http: HttpServer;
+  let io: Server;
+  const clients: ClientSocket[] = [];
+
+  async function start(coalesce: boolean) {
+    http = createServer();
+    io = new Server(http, { transports: ['websocket', 'polling'], perMessageDeflate: false });
+    if (coalesce) coalesceQueuedWrites(io.engine);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  }
+
+  /** Connects a client, sends it `n` events in one burst, and returns what it got and the writes. */
+  async function burst(url: string, n: number, transports: ('websocket' | 'polling')[], upgrade = true) {
+    const serverSide = new Promise<Socket>((resolve) => io.once('connection', resolve));
+    const client = connectClient(url, { transports, upgrade, forceNew: true });
+    clients.push(client);
+    const socket = await serverSide;
+    if (transports[0] === 'polling' && upgrade) {
+      await new Promise<void>((resolve) => (socket.conn.transport.name === 'websocket' ? resolve() : socket.conn.once('upgrade', () => resolve())));
+    }
+    const got: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('n', (i: number) => {
+        got.push(i);
+        if (got.length === n) resolve();
+      }),
+    );
+    const counts = socket.conn.transport.name === 'websocket' ? countWrites(socket) : null;
+    for (let i = 0; i < n; i++) socket.emit('n', i);
+    await all;
+    return { got, writes: counts?.writes ?? null };
+  }
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.disconnect();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+  });
+
+  const inOrder = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it('sends a burst of packets to one client in a few TCP writes instead of one each, in order', async () => {
+    const url = await start(true);
+    const { got, writes } = await burst(url, 200, ['websocket']);
+    expect(got).toEqual(inOrder(200));
+    // The first packet goes at once; the other 199 queue behind it and leave together.
+    expect(writes).toBeLessThanOrEqual(5);
+  });
+
+  it('makes one write per packet without it (what the test above guards against)', async () => {
+    const url = await start(false);
+    const { got, writes } = await burst(url, 200, ['websocket']);
+    expect(got).toEqual(inOrder(200));
+    expect(writes).toBeGreaterThanOrEqual(199);
+  });
+
+  it('also coalesces after an upgrade from long-polling, and leaves long-polling itself alone', async () => {
+    const url = await start(true);
+    const upgraded = await burst(url, 100, ['polling', 'websocket']);
+    expect(upgraded.got).toEqual(inOrder(100));
+    expect(upgraded.writes).toBeLessThanOrEqual(5);
+    const polling = await burst(url, 100, ['polling'], false);
+    expect(polling.got).toEqual(inOrder(100));
+  });
+});
