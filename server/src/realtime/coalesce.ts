@@ -15,8 +15,6 @@ interface EngineLike {
   on(event: 'connection', listener: (socket: { transport: unknown; on(event: 'upgrade', listener: (transport: unknown) => void): unknown }) => void): unknown;
 }
 
-const wrapped = new WeakSet<object>();
-
 /**
  * Engine.IO writes a client's packet at once when nothing is being written to that client; packets
  * emitted meanwhile wait, and go to `ws` together in one `transport.send` when that write is done
@@ -39,8 +37,7 @@ const corkable = (x: Partial<Corkable> | undefined): x is Corkable => typeof x?.
 
 function wrap(transport: WsTransport) {
   const tcp = transport.socket?._socket;
-  if (transport.name !== 'websocket' || !corkable(tcp) || wrapped.has(transport)) return;
-  wrapped.add(transport);
+  if (transport.name !== 'websocket' || !corkable(tcp)) return;
   const send = transport.send.bind(transport);
   transport.send = (packets) => {
     if (packets.length < 2) return send(packets);
@@ -52,4 +49,3 @@ function wrap(transport: WsTransport) {
     }
   };
 }
-

@@ -16,8 +16,8 @@ const SEND_RATE = { limit: 10, windowMs: 1_000 };
  * Group-commit lanes of one node. Postgres: batches for different conversations commit side by
  * side, on at most half the pool so that handshakes and reads still get connections. Unset, a
  * single node takes two and a node of a cluster (REDIS_URL set) one: the nodes' lanes add up on
- * one database, and a match's two members are often on different nodes, so their nodes' batches
- * lock the same conversations. PGlite is one connection, so one batch at a time.
+ * one database, and more lanes mean smaller batches, each paying a batch's fixed cost. PGlite is
+ * one connection, so one batch at a time.
  */
 export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number | undefined, poolSize: number, clustered: boolean) =>
   kind === 'postgres' ? Math.min(lanes ?? (clustered ? 1 : 2), Math.max(1, Math.floor(poolSize / 2))) : 1;
