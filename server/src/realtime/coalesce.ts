@@ -1,6 +1,7 @@
 /** The parts of Engine.IO's WebSocket transport this relies on; none of them is public API. */
 interface WsTransport {
   name: string;
+  writable: boolean;
   send(packets: unknown[]): void;
   socket?: { _socket?: Partial<Corkable> };
 }
@@ -10,30 +11,47 @@ interface Corkable {
   uncork(): void;
 }
 
+/** An Engine.IO socket (one client's connection), as far as this needs it; `flush` is internal. */
+interface EngineSocket {
+  readyState: string;
+  transport: unknown;
+  flush(): void;
+  on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
+}
+
 /** An Engine.IO server (`io.engine`) and its sockets, as far as this needs them. */
 interface EngineLike {
-  on(event: 'connection', listener: (socket: { transport: unknown; on(event: 'upgrade', listener: (transport: unknown) => void): unknown }) => void): unknown;
+  on(event: 'connection', listener: (socket: EngineSocket) => void): unknown;
 }
 
 /**
- * Engine.IO writes a client's packet at once when nothing is being written to that client; packets
- * emitted meanwhile wait, and go to `ws` together in one `transport.send` when that write is done
- * (a busy room, or a batch of chat commits completing at once). `ws` still writes each of them to
- * the TCP socket on its own: one write system call per packet. Corking the TCP socket around the
- * call sends the lot in one `writev`: same bytes, same order, same callbacks, fewer system calls,
- * which on a small VM are much of what a busy node spends (docs/benchmarks.md, eighth round).
+ * Fewer write system calls per client, which on a small VM are much of what a busy node spends
+ * (docs/benchmarks.md, eighth and ninth rounds). Same bytes, same order, same callbacks.
+ *
+ * - **Within a packet batch.** Engine.IO hands a client's queued packets to `ws` in one
+ *   `transport.send`, and `ws` writes each to the TCP socket on its own. Corking the TCP socket
+ *   around the call sends the lot in one `writev`.
+ * - **Within a tick.** Engine.IO writes a client's first packet at once and queues the rest until
+ *   that write is done, so a chat send's `chat:sent` to the sender and its ack, emitted a few
+ *   microtasks apart, took two writes. Each socket's flush now waits for the end of the current
+ *   tick (`process.nextTick`, after the microtasks that are queued), so whatever one piece of work
+ *   emits to one client (a batch of commits completing, a read from Redis) leaves together.
  *
  * Transports it does not recognise (long-polling, or a future Engine.IO without these internals)
  * are left as they are; coalesce.test.ts fails if the internals move.
  */
 export function coalesceQueuedWrites(engine: EngineLike) {
+  let deferred: (() => void) | undefined;
   engine.on('connection', (socket) => {
     wrap(socket.transport as WsTransport);
     socket.on('upgrade', (transport) => wrap(transport as WsTransport));
+    deferred ??= deferredFlush(Object.getPrototypeOf(socket) as Partial<EngineSocket>);
+    if (deferred) socket.flush = deferred;
   });
 }
 
 const corkable = (x: Partial<Corkable> | undefined): x is Corkable => typeof x?.cork === 'function' && typeof x.uncork === 'function';
+const isWebSocket = (t: unknown): t is WsTransport => (t as Partial<WsTransport> | undefined)?.name === 'websocket';
 
 function wrap(transport: WsTransport) {
   const tcp = transport.socket?._socket;
@@ -47,5 +65,30 @@ function wrap(transport: WsTransport) {
     } finally {
       tcp.uncork();
     }
+  };
+}
+
+/**
+ * One function shared by every socket of a server (nothing allocated per connection) in place of
+ * Engine.IO's `flush`: the sockets that have something to send are collected, and the original
+ * `flush` runs once for each at the end of the tick, however many packets each queued meanwhile.
+ */
+function deferredFlush(proto: Partial<EngineSocket>): (() => void) | undefined {
+  const flush = proto.flush;
+  if (typeof flush !== 'function') return undefined;
+  const pending = new Set<EngineSocket>();
+  const flushPending = () => {
+    for (const socket of pending) {
+      pending.delete(socket);
+      flush.call(socket);
+    }
+  };
+  return function (this: EngineSocket) {
+    // Opening, closing and upgrading keep Engine.IO's own timing; so does long-polling.
+    if (this.readyState !== 'open' || !isWebSocket(this.transport)) return flush.call(this);
+    // A write is in flight: the queue goes when it is done (Engine.IO flushes again then).
+    if (!this.transport.writable || pending.has(this)) return;
+    if (pending.size === 0) process.nextTick(flushPending);
+    pending.add(this);
   };
 }
