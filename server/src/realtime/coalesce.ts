@@ -16,6 +16,7 @@ interface EngineSocket {
   readyState: string;
   transport: unknown;
   flush(): void;
+  close(discard?: boolean): unknown;
   on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
 }
 
@@ -41,12 +42,15 @@ interface EngineLike {
  * are left as they are; coalesce.test.ts fails if the internals move.
  */
 export function coalesceQueuedWrites(engine: EngineLike) {
-  let deferred: (() => void) | undefined;
+  let deferred: Deferred | null | undefined;
   engine.on('connection', (socket) => {
     wrap(socket.transport as WsTransport);
     socket.on('upgrade', (transport) => wrap(transport as WsTransport));
     deferred ??= deferredFlush(Object.getPrototypeOf(socket) as Partial<EngineSocket>);
-    if (deferred) socket.flush = deferred;
+    if (deferred) {
+      socket.flush = deferred.flush;
+      socket.close = deferred.close;
+    }
   });
 }
 
@@ -68,14 +72,22 @@ function wrap(transport: WsTransport) {
   };
 }
 
+interface Deferred {
+  flush(this: EngineSocket): void;
+  close(this: EngineSocket, discard?: boolean): unknown;
+}
+
 /**
- * One function shared by every socket of a server (nothing allocated per connection) in place of
- * Engine.IO's `flush`: the sockets that have something to send are collected, and the original
- * `flush` runs once for each at the end of the tick, however many packets each queued meanwhile.
+ * Functions shared by every socket of a server (nothing allocated per connection) in place of
+ * Engine.IO's `flush` and `close`. The sockets that have something to send are collected, and the
+ * original `flush` runs once for each at the end of the tick, however many packets each queued
+ * meanwhile. A socket closed before then is flushed first: a server shutting down says "reconnect
+ * elsewhere" and closes every socket in the same tick, and a discarding close drops whatever is
+ * still queued.
  */
-function deferredFlush(proto: Partial<EngineSocket>): (() => void) | undefined {
-  const flush = proto.flush;
-  if (typeof flush !== 'function') return undefined;
+function deferredFlush(proto: Partial<EngineSocket>): Deferred | null {
+  const { flush, close } = proto;
+  if (typeof flush !== 'function' || typeof close !== 'function') return null;
   const pending = new Set<EngineSocket>();
   const flushPending = () => {
     for (const socket of pending) {
@@ -83,12 +95,18 @@ function deferredFlush(proto: Partial<EngineSocket>): (() => void) | undefined {
       flush.call(socket);
     }
   };
-  return function (this: EngineSocket) {
-    // Opening, closing and upgrading keep Engine.IO's own timing; so does long-polling.
-    if (this.readyState !== 'open' || !isWebSocket(this.transport)) return flush.call(this);
-    // A write is in flight: the queue goes when it is done (Engine.IO flushes again then).
-    if (!this.transport.writable || pending.has(this)) return;
-    if (pending.size === 0) process.nextTick(flushPending);
-    pending.add(this);
+  return {
+    flush() {
+      // Opening, closing and upgrading keep Engine.IO's own timing; so does long-polling.
+      if (this.readyState !== 'open' || !isWebSocket(this.transport)) return flush.call(this);
+      // A write is in flight: the queue goes when it is done (Engine.IO flushes again then).
+      if (!this.transport.writable || pending.has(this)) return;
+      if (pending.size === 0) process.nextTick(flushPending);
+      pending.add(this);
+    },
+    close(discard) {
+      if (pending.delete(this)) flush.call(this);
+      return close.call(this, discard);
+    },
   };
 }
