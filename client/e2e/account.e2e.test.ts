@@ -20,6 +20,7 @@ import {
   waitForText,
   waitVisible,
   type TestPage,
+  hasChromium,
 } from './browser.js';
 
 const HANDLE = 'ada_e2e';
@@ -36,7 +37,7 @@ function fetchMe(page: Page) {
   });
 }
 
-describe('account: sign up, profile, live connection, language, sign out', () => {
+describe.runIf(hasChromium)('account: sign up, profile, live connection, language, sign out', () => {
   let srv: TestServer;
   let browser: Browser;
   let tab: TestPage;

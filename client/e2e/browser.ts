@@ -3,6 +3,7 @@
  * pages that record uncaught errors, wait for UI states, and save screenshots. Tests with two
  * users open two contexts (separate cookie jars) from one browser.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 /** The Chromium binary. Override with CHROMIUM_PATH; default `/usr/bin/chromium` (Debian's package). */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/**
+ * Whether that binary is here. Without it the end-to-end suites skip on a developer's machine,
+ * like the service suites; under `CI=true` a missing browser fails the run instead.
+ */
+export const hasChromium = existsSync(CHROMIUM_PATH);
+if (!hasChromium && process.env['CI']) throw new Error(`Chromium is required under CI=true: ${CHROMIUM_PATH} (apt-get install chromium)`);
 
 /** Longest wait for any one UI state, in milliseconds: generous for slow CI, but bounded. */
 export const WAIT_MS = 15_000;

@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
-import { DESKTOP, PHONE, launchBrowser, openPage, tid, waitVisible, type TestPage } from './browser.js';
+import { DESKTOP, PHONE, launchBrowser, openPage, tid, waitVisible, type TestPage, hasChromium } from './browser.js';
 
 const TEXT = 'Sent once, acked never';
 
@@ -27,7 +27,7 @@ function call(page: Page, method: string, path: string, body?: unknown) {
   );
 }
 
-describe('chat: a lost ack is retried with the same nonce, and shows once', () => {
+describe.runIf(hasChromium)('chat: a lost ack is retried with the same nonce, and shows once', () => {
   let srv: TestServer;
   let browser: Browser;
   let sender: TestPage;

@@ -20,6 +20,7 @@ import {
   waitForText,
   waitVisible,
   type TestPage,
+  hasChromium,
 } from './browser.js';
 
 
@@ -28,7 +29,7 @@ async function signUp(tab: TestPage, url: string, handle: string, name: string):
   await signUpThroughUi(page, url, handle, name);
 }
 
-describe('communities: create, read the channel before joining, join, post', () => {
+describe.runIf(hasChromium)('communities: create, read the channel before joining, join, post', () => {
   let srv: TestServer;
   let browser: Browser;
   let ada: TestPage;

@@ -23,6 +23,7 @@ import {
   waitForText,
   waitVisible,
   type TestPage,
+  hasChromium,
 } from './browser.js';
 
 
@@ -83,7 +84,7 @@ async function waitForMessageState(page: Page, text: string, states: string[]): 
   return (await handle.jsonValue()) as string;
 }
 
-describe('matches: cards, 気になる, mutual match, live chat', () => {
+describe.runIf(hasChromium)('matches: cards, 気になる, mutual match, live chat', () => {
   let srv: TestServer;
   let browser: Browser;
   let ada: Person;

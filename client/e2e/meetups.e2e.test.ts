@@ -26,6 +26,7 @@ import {
   waitForText,
   waitVisible,
   type TestPage,
+  hasChromium,
 } from './browser.js';
 
 
@@ -61,7 +62,7 @@ async function waitForAttr(page: Page, selector: string, name: string, value: st
 }
 
 
-describe('meetups: host, RSVP, waitlist, promotion live with a toast and a notification', () => {
+describe.runIf(hasChromium)('meetups: host, RSVP, waitlist, promotion live with a toast and a notification', () => {
   let srv: TestServer;
   let browser: Browser;
   let ada: Person;

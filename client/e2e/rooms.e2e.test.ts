@@ -27,6 +27,7 @@ import {
   waitForText,
   waitVisible,
   type TestPage,
+  hasChromium,
 } from './browser.js';
 
 declare global {
@@ -126,7 +127,7 @@ async function expectNoAudio(page: Page, fromUserId: string): Promise<void> {
   expect(await inboundBytes(page, fromUserId)).toBe(before);
 }
 
-describe('voice rooms: create, drop in, talk, mute, hand queue, listeners, host hand-over', () => {
+describe.runIf(hasChromium)('voice rooms: create, drop in, talk, mute, hand queue, listeners, host hand-over', () => {
   let srv: TestServer;
   let browser: Browser;
   let ada: Person;
