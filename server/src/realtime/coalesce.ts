@@ -11,7 +11,7 @@ interface Corkable {
   uncork(): void;
 }
 
-/** An Engine.IO socket (one client's connection), as far as this needs it; `flush` is internal. */
+/** An Engine.IO socket (one client's connection), as far as this needs it; `flush` is not public API. */
 interface EngineSocket {
   readyState: string;
   transport: unknown;
@@ -46,7 +46,8 @@ export function coalesceQueuedWrites(engine: EngineLike) {
   engine.on('connection', (socket) => {
     wrap(socket.transport as WsTransport);
     socket.on('upgrade', (transport) => wrap(transport as WsTransport));
-    deferred ??= deferredFlush(Object.getPrototypeOf(socket) as Partial<EngineSocket>);
+    // Looked up once: null when this Engine.IO lacks the internals (then nothing is deferred).
+    if (deferred === undefined) deferred = deferredFlush(Object.getPrototypeOf(socket) as Partial<EngineSocket>);
     if (deferred) {
       socket.flush = deferred.flush;
       socket.close = deferred.close;
