@@ -98,6 +98,22 @@ describe('coalescing queued writes', () => {
     expect(counts.writes).toBe(expected);
   });
 
+  it('makes one write per packet without it (what the test above guards against)', async () => {
+    const url = await start(false);
+    const { got, writes } = await burst(url, 200, ['websocket']);
+    expect(got).toEqual(inOrder(200));
+    expect(writes).toBeGreaterThanOrEqual(199);
+  });
+
+  it('also coalesces after an upgrade from long-polling, and leaves long-polling itself alone', async () => {
+    const url = await start(true);
+    const upgraded = await burst(url, 100, ['polling', 'websocket']);
+    expect(upgraded.got).toEqual(inOrder(100));
+    expect(upgraded.writes).toBe(1);
+    const polling = await burst(url, 100, ['polling'], false);
+    expect(polling.got).toEqual(inOrder(100));
+  });
+
   it('sends what was emitted before the server closes in the same tick', async () => {
     const url = await start(true);
     const serverSide = new Promise<Socket>((resolve) => io.once('connection', resolve));
@@ -116,21 +132,5 @@ describe('coalescing queued writes', () => {
       });
     }, 0);
     expect(await bye).toBe('reconnect elsewhere');
-  });
-
-  it('makes one write per packet without it (what the test above guards against)', async () => {
-    const url = await start(false);
-    const { got, writes } = await burst(url, 200, ['websocket']);
-    expect(got).toEqual(inOrder(200));
-    expect(writes).toBeGreaterThanOrEqual(199);
-  });
-
-  it('also coalesces after an upgrade from long-polling, and leaves long-polling itself alone', async () => {
-    const url = await start(true);
-    const upgraded = await burst(url, 100, ['polling', 'websocket']);
-    expect(upgraded.got).toEqual(inOrder(100));
-    expect(upgraded.writes).toBe(1);
-    const polling = await burst(url, 100, ['polling'], false);
-    expect(polling.got).toEqual(inOrder(100));
   });
 });

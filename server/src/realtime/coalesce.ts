@@ -60,7 +60,7 @@ const isWebSocket = (t: unknown): t is WsTransport => (t as Partial<WsTransport>
 
 function wrap(transport: WsTransport) {
   const tcp = transport.socket?._socket;
-  if (transport.name !== 'websocket' || !corkable(tcp)) return;
+  if (!isWebSocket(transport) || !corkable(tcp)) return;
   const send = transport.send.bind(transport);
   transport.send = (packets) => {
     if (packets.length < 2) return send(packets);
