@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       COOKIE_SECURE: false,
       ALLOWED_ORIGINS: [],
       SIGNIN_MAX_ATTEMPTS: 10,
+      CHAT_SEND_MAX_PER_SECOND: 10,
     });
     expect(c.DATABASE_URL).toBeUndefined();
     expect(c.REDIS_URL).toBeUndefined();
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
     [{ DATABASE_SCHEMA: 'Robert; DROP TABLE' }, 'DATABASE_SCHEMA'],
     [{ SESSION_SECRET: 'too-short' }, 'SESSION_SECRET'],
     [{ CHAT_BATCH_LANES: '0' }, 'CHAT_BATCH_LANES'],
+    [{ CHAT_SEND_MAX_PER_SECOND: '0' }, 'CHAT_SEND_MAX_PER_SECOND'],
   ])('names the bad variable in %o', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));

@@ -95,6 +95,12 @@ export const EnvSchema = z.object({
   /** Length of the sign-in rate-limit window, in seconds. Default 300. */
   SIGNIN_WINDOW_SECONDS: intIn(1, 86_400).default(300),
   /**
+   * Chat messages one user may send per second, across all their conversations, sockets and
+   * nodes; more get RATE_LIMITED with a retry-after. An anti-flood policy, not a capacity limit.
+   * Default 10.
+   */
+  CHAT_SEND_MAX_PER_SECOND: intIn(1, 100_000).default(10),
+  /**
    * scrypt cost as log2(N). Default 15 (N=32768, about 32 MiB and tens of ms per hash). Production
    * refuses less than 14; tests lower it for speed. Stored hashes carry their own cost.
    */

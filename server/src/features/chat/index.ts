@@ -9,9 +9,6 @@ import { summaryColumns, toSummary } from '../accounts/store.js';
 /** `@handle` mentions in a message body (handles as in the Handle schema). */
 export const mentionsIn = (body: string) => [...new Set([...body.matchAll(/(?:^|[^\w@])@([a-zA-Z0-9_]{3,20})\b/g)].map((m) => m[1]!.toLowerCase()))];
 
-/** Chat messages a user may send per second, across all conversations and nodes. */
-const SEND_RATE = { limit: 10, windowMs: 1_000 };
-
 /**
  * Group-commit lanes of one node. Postgres: batches for different conversations commit side by
  * side, on at most half the pool so that handshakes and reads still get connections. Unset, a
@@ -98,7 +95,8 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
       room(input.conversationId).emit('chat:sent', message);
       return { id: message.id, seq: message.seq, rev: message.rev, createdAt: message.createdAt };
     },
-    { rate: SEND_RATE },
+    // Chat messages a user may send per second, across all conversations and nodes.
+    { rate: { limit: ctx.config.CHAT_SEND_MAX_PER_SECOND, windowMs: 1_000 } },
   );
 
   sockets.on('chat:edit', async (input, { user }) => {
