@@ -42,11 +42,19 @@ interface EngineLike {
  * are left as they are; coalesce.test.ts fails if the internals move.
  */
 export function coalesceQueuedWrites(engine: EngineLike) {
+  // Looked up once, on the first connection: null when this Engine.IO lacks the internals (then
+  // nothing is deferred). Every socket and transport shares these functions, so a connection
+  // costs a few property slots, no closures.
   let deferred: Deferred | null | undefined;
+  let send: WsTransport['send'] | null | undefined;
+  const wrap = (transport: unknown) => {
+    if (!isWebSocket(transport)) return;
+    if (send === undefined) send = corkedSend(Object.getPrototypeOf(transport) as Partial<WsTransport>);
+    if (send) transport.send = send;
+  };
   engine.on('connection', (socket) => {
-    wrap(socket.transport as WsTransport);
-    socket.on('upgrade', (transport) => wrap(transport as WsTransport));
-    // Looked up once: null when this Engine.IO lacks the internals (then nothing is deferred).
+    wrap(socket.transport);
+    socket.on('upgrade', wrap);
     if (deferred === undefined) deferred = deferredFlush(Object.getPrototypeOf(socket) as Partial<EngineSocket>);
     if (deferred) {
       socket.flush = deferred.flush;
@@ -58,15 +66,16 @@ export function coalesceQueuedWrites(engine: EngineLike) {
 const corkable = (x: Partial<Corkable> | undefined): x is Corkable => typeof x?.cork === 'function' && typeof x.uncork === 'function';
 const isWebSocket = (t: unknown): t is WsTransport => (t as Partial<WsTransport> | undefined)?.name === 'websocket';
 
-function wrap(transport: WsTransport) {
-  const tcp = transport.socket?._socket;
-  if (!isWebSocket(transport) || !corkable(tcp)) return;
-  const send = transport.send.bind(transport);
-  transport.send = (packets) => {
-    if (packets.length < 2) return send(packets);
+/** The transport's own `send`, with its TCP socket corked around a batch of two or more packets. */
+function corkedSend(proto: Partial<WsTransport>): WsTransport['send'] | null {
+  const send = proto.send;
+  if (typeof send !== 'function') return null;
+  return function (this: WsTransport, packets) {
+    const tcp = this.socket?._socket;
+    if (packets.length < 2 || !corkable(tcp)) return send.call(this, packets);
     tcp.cork();
     try {
-      send(packets);
+      send.call(this, packets);
     } finally {
       tcp.uncork();
     }
