@@ -5,9 +5,11 @@
  * fast: timings on a shared machine are not a test. Skipped without Postgres or Redis, except
  * under CI=true, where a missing service fails it.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { serviceAvailable } from '../server/src/test/services.js';
-import { liveChildren, setSourceMode } from './lib/proc.js';
+import { SERVER_NODE_FLAGS } from './lib/harness.js';
+import { REPO_DIR, liveChildren, setSourceMode } from './lib/proc.js';
 import { runBench, SCENARIOS } from './run.js';
 
 const available = (await serviceAvailable('postgres')) && (await serviceAvailable('redis'));
@@ -23,6 +25,13 @@ function reaches(x: unknown, out: number[] = []): number[] {
   }
   return out;
 }
+
+it('runs the servers with the Node flags of `npm start`, which the Dockerfile repeats', () => {
+  const cmd = /^CMD \[(.*)\]$/m.exec(readFileSync(`${REPO_DIR}/Dockerfile`, 'utf8'))![1]!;
+  const dockerFlags = (JSON.parse(`[${cmd}]`) as string[]).filter((w) => w.startsWith('--'));
+  expect(SERVER_NODE_FLAGS).toContain('--max-semi-space-size=64');
+  expect(dockerFlags).toEqual(SERVER_NODE_FLAGS);
+});
 
 describe.skipIf(!available)('bench (tiny sizes)', () => {
   it('runs every scenario against the project and its baselines, delivering everything', async () => {

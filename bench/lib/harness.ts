@@ -4,6 +4,7 @@
  * core, connecting clients, and running paced load stages and ramps with HDR latencies.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,6 +115,17 @@ const SHARED_SETTINGS = ['SOCKET_PING_INTERVAL_MS', 'SOCKET_PING_TIMEOUT_MS', 'M
 const PROJECT_ENV = { CHAT_SEND_MAX_PER_SECOND: '1000' };
 
 /**
+ * Node's own flags for every server, baselines included: those `npm start` runs the project with
+ * (the `--` options before the script in the root package.json's start script; the Dockerfile
+ * repeats them), so the project runs as deployed and every target gets the same runtime.
+ */
+export const SERVER_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const run = start.split('&&').map((c) => c.trim().split(/\s+/)).find((words) => words[0] === 'node') ?? [];
+  return run.slice(1).filter((w) => w.startsWith('--'));
+})();
+
+/**
  * Heartbeat timings and payload cap for every server of the run, taken from the project's own
  * config defaults (so the baselines follow when they change), overridden by `--server-env`.
  */
@@ -143,7 +155,7 @@ export async function startServer(
     env.BENCH_PROJECT_FROM = isSourceMode() ? 'src' : 'dist';
     env.BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR ?? path.join(REPO_DIR, 'server');
   }
-  const nodeArgs = ['--expose-gc'];
+  const nodeArgs = [...SERVER_NODE_FLAGS, '--expose-gc'];
   // One directory per server: every thread (main, the module loader, PGlite's worker) writes its own file.
   if (o.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(ctx.profileDir, o.name)}`);
   const child = new Child({ name: o.name, script: `servers/${kind}-server.ts`, env, cpu: o.cpu ?? SERVER_CPU, nodeArgs, logDir: ctx.logDir });
