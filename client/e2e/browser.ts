@@ -162,6 +162,20 @@ export function localInput(page: Page, days: number, hour: number): Promise<stri
   );
 }
 
+/**
+ * `page.fill`, then checks the field holds the value, filling again if not. Debian's Chromium
+ * 156.0.8078.79 in a ja-JP page sometimes leaves the first field of a fresh form empty after a
+ * fill (seen on 2026-11-24; 156.0.8078.73 did not), which no typing user meets.
+ */
+export async function fillChecked(page: Page, selector: string, value: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.fill(selector, value);
+    if ((await page.inputValue(selector)) === value) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`${selector} would not hold ${JSON.stringify(value)}`);
+}
+
 /** The password every e2e user signs up with. */
 export const E2E_PASSWORD = 'correct-horse-battery';
 
@@ -170,9 +184,9 @@ export async function signUpThroughUi(page: Page, url: string, handle: string, n
   await page.goto(url);
   await waitForHash(page, '#/signin');
   await page.click(tid('goto-signup'));
-  await page.fill('input[name="handle"]', handle);
-  await page.fill('input[name="displayName"]', name);
-  await page.fill('input[name="password"]', password);
+  await fillChecked(page, 'input[name="handle"]', handle);
+  await fillChecked(page, 'input[name="displayName"]', name);
+  await fillChecked(page, 'input[name="password"]', password);
   await page.click(tid('signup-submit'));
   await waitForHash(page, '#/feed');
   await waitForConnection(page, 'connected');
