@@ -165,7 +165,7 @@ export function localInput(page: Page, days: number, hour: number): Promise<stri
 /**
  * `page.fill`, then checks the field holds the value, filling again if not. Debian's Chromium
  * 156.0.8078.79 in a ja-JP page sometimes leaves the first field of a fresh form empty after a
- * fill (seen on 2026-11-24; 156.0.8078.73 did not), which no typing user meets.
+ * fill (seen on 2026-11-24, also at the previous landed head), which no typing user meets.
  */
 export async function fillChecked(page: Page, selector: string, value: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
