@@ -25,12 +25,22 @@ export class MemoryRateLimiter implements RateLimiter {
   private lastSweep = 0;
 
   async hit(bucket: string, limit: number, windowMs: number): Promise<RateDecision> {
+    return this.take(bucket, limit, windowMs);
+  }
+
+  /** `hit`, decided at once: for per-socket guards on every event, which need no promise. */
+  take(bucket: string, limit: number, windowMs: number): RateDecision {
     const now = Date.now();
     this.sweep(now);
     let w = this.windows.get(bucket);
-    if (!w || w.resetAt <= now) {
+    if (!w) {
       w = { count: 0, resetAt: now + windowMs };
       this.windows.set(bucket, w);
+    } else if (w.resetAt <= now) {
+      // A new window in the old one's object: a bucket hit every second or so would otherwise
+      // leave the young generation a fresh object per bucket to copy and promote each time.
+      w.count = 0;
+      w.resetAt = now + windowMs;
     }
     w.count += 1;
     return { allowed: w.count <= limit, count: w.count, retryAfterMs: Math.max(0, w.resetAt - now) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect, nextEvent, signUp, startTestServer } from '../test/harness.js';
+import { matchedPair, send, sleep } from '../test/fixtures.js';
 
 describe('graceful shutdown', () => {
   it('tells connected clients to reconnect elsewhere, then closes', async () => {
@@ -12,5 +13,21 @@ describe('graceful shutdown', () => {
     expect(await draining).toEqual({ reconnectAfterMs: expect.any(Number) });
     await gone;
     await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('lets a message already sent commit and be acked before it closes, and keeps it', async () => {
+    // A long batch wait holds the message in flight while the node starts shutting down.
+    const env = { CHAT_BATCH_MAX_WAIT_MS: '300' };
+    const srv = await startTestServer({ env });
+    const { a, conversationId } = await matchedPair(srv);
+    const sa = await a.socket();
+    const acked = send(sa, conversationId, 'sent as the node drains');
+    await sleep(50);
+    await srv.close();
+    expect(await acked).toMatchObject({ ok: true, data: { seq: 1 } });
+
+    const again = await startTestServer({ env, dataDir: srv.dataDir });
+    const history = await again.app.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages`, headers: { cookie: a.cookie } });
+    expect(history.json().data.messages.map((m: { body: string }) => m.body)).toEqual(['sent as the node drains']);
   });
 });

@@ -44,6 +44,9 @@ export interface EventRateLimit {
 interface Entry {
   handler: SocketHandler<ClientEventName>;
   rate?: EventRateLimit;
+  /** Metric labels, made once per event rather than once per call. */
+  labels: { event: string };
+  okLabels: { event: string; outcome: string };
 }
 
 /** Flood guard applied to every event of every socket, before any handler work. Per socket. */
@@ -58,7 +61,9 @@ const FLOOD = { limit: 60, windowMs: 1_000 };
 export class SocketRouter {
   private readonly entries = new Map<string, Entry>();
   private readonly disconnectHooks: ((socket: AppSocket) => void)[] = [];
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Handlers running now, and what `drain` waits on when it reaches none. */
+  private inflight = 0;
+  private onIdle: (() => void) | null = null;
   private readonly flood = new MemoryRateLimiter();
   private readonly roomProviders: { sql: string; toRoom: (value: string) => string }[] = [];
 
@@ -69,7 +74,12 @@ export class SocketRouter {
 
   on<E extends ClientEventName>(event: E, handler: SocketHandler<E>, opts: { rate?: EventRateLimit } = {}) {
     if (this.entries.has(event)) throw new Error(`socket event ${event} registered twice`);
-    this.entries.set(event, { handler: handler as unknown as SocketHandler<ClientEventName>, ...opts });
+    this.entries.set(event, {
+      handler: handler as unknown as SocketHandler<ClientEventName>,
+      ...opts,
+      labels: { event },
+      okLabels: { event, outcome: 'ok' },
+    });
   }
 
   /**
@@ -131,24 +141,26 @@ export class SocketRouter {
         return;
       }
       const payload = args.length > 1 ? args[0] : undefined;
-      const work = this.handle(event as ClientEventName, entry, payload, socket, log).then(ack as (a: Ack<unknown>) => void);
-      this.inflight.add(work);
-      void work.finally(() => this.inflight.delete(work));
+      void this.handle(event as ClientEventName, entry, payload, socket, log, ack as (a: Ack<unknown>) => void);
       // `next` is never called: the event is handled here and goes no further.
     });
   }
 
+  /** Runs one event and answers its ack; never rejects. */
   private async handle(
     event: ClientEventName,
     entry: Entry,
     payload: unknown,
     socket: AppSocket,
     log: FastifyBaseLogger,
-  ): Promise<Ack<unknown>> {
-    const end = this.metrics.socketEventSeconds.startTimer({ event });
+    ack: (a: Ack<unknown>) => void,
+  ): Promise<void> {
+    this.inflight++;
+    const started = performance.now();
+    let answer: Ack<unknown>;
     let outcome: string = 'ok';
     try {
-      const flood = await this.flood.hit(socket.id, FLOOD.limit, FLOOD.windowMs);
+      const flood = this.flood.take(socket.id, FLOOD.limit, FLOOD.windowMs);
       if (!flood.allowed) throw rateLimited(flood.retryAfterMs);
       const input = parseInput(clientEvents[event].payload, payload);
       if (entry.rate) {
@@ -157,16 +169,22 @@ export class SocketRouter {
         if (!d.allowed) throw rateLimited(d.retryAfterMs);
       }
       const data = await entry.handler(input as ClientPayload<ClientEventName>, { socket, user: socket.data, log });
-      return okAck(data);
+      answer = okAck(data);
     } catch (err) {
       const e = toAppError(err);
       outcome = e.code;
       if (e.code === ErrorCode.INTERNAL) log.error({ err, event }, 'handler failed');
       else log.debug({ event, code: e.code }, 'event refused');
-      return errAck(e.code, e.message, e.details);
+      answer = errAck(e.code, e.message, e.details);
+    }
+    this.metrics.socketEventSeconds.observe(entry.labels, (performance.now() - started) / 1_000);
+    this.metrics.socketEvents.inc(outcome === 'ok' ? entry.okLabels : { event, outcome });
+    try {
+      ack(answer);
+    } catch (err) {
+      log.error({ err, event }, 'ack failed');
     } finally {
-      end();
-      this.metrics.socketEvents.inc({ event, outcome });
+      if (--this.inflight === 0) this.onIdle?.();
     }
   }
 
@@ -176,11 +194,14 @@ export class SocketRouter {
   /** Waits (bounded) for handlers still running, so a draining node finishes its writes. */
   async drain(timeoutMs: number) {
     this.draining = true;
-    if (this.inflight.size === 0) return;
-    await Promise.race([
-      Promise.allSettled([...this.inflight]),
-      new Promise((r) => setTimeout(r, timeoutMs).unref()),
-    ]);
+    if (this.inflight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+      timer = setTimeout(resolve, timeoutMs).unref();
+    });
+    clearTimeout(timer);
+    this.onIdle = null;
   }
 }
 

@@ -128,6 +128,9 @@ describe('socket handshake and boundary', () => {
     const metrics = await srv.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/hm_connected_sockets \d+/);
     expect(metrics.body).toMatch(/hm_socket_events_total\{event="session:whoami",outcome="ok"\} \d+/);
+    expect(metrics.body).toMatch(/hm_socket_event_duration_seconds_count\{event="session:whoami"\} [1-9]/);
+    // Earlier tests in this file sent bad payloads: refusals are counted by their code.
+    expect(metrics.body).toMatch(/hm_socket_events_total\{event="[a-z:]+",outcome="INVALID_PAYLOAD"\} [1-9]/);
     expect(metrics.body).toMatch(/hm_db_query_duration_seconds_bucket/);
     const ready = await srv.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.json()).toEqual({ ok: true, data: { db: 'up', redis: 'disabled', draining: false } });
