@@ -247,6 +247,26 @@ describe.skipIf(!available)('SharedCountRateLimiter (real Redis)', () => {
     relay.resume(); // let the subscriber connection's QUIT through at cleanup
   });
 
+  it('sends the hits of one turn of the event loop to Redis in one write (auto-pipelining), and counts every one', async () => {
+    const { rl, redis } = await node();
+    const stream = (redis as unknown as { stream: net.Socket }).stream;
+    const write = vi.spyOn(stream, 'write');
+    const b = bucket();
+    // Twelve hits from twelve callbacks of one turn, as when a node reads twelve sockets' messages:
+    // a write per hit cost a node more than the hits themselves.
+    const decided = await new Promise<{ allowed: boolean }[]>((resolve) => {
+      const out: { allowed: boolean }[] = [];
+      for (let i = 0; i < 12; i++) setImmediate(() => out.push(rl.hitNow(b, 10, 10_000)) === 12 && resolve(out));
+    });
+    await rl.settled();
+    expect(write).toHaveBeenCalledTimes(1);
+    write.mockRestore();
+    expect(allowedOf(decided)).toBe(10);
+    // The first refusal is shared, the second is not: Redis counted eleven.
+    expect(Number(await redis.get(keys.rateLimit(b)))).toBe(11);
+    expect(await rl.hit(b, 100, 10_000)).toMatchObject({ count: 13 });
+  });
+
   it('sends the script text once per connection, then EVALSHA', async () => {
     const relay = await pausableRedis();
     const { rl } = await node(relay.url);
