@@ -253,7 +253,7 @@ describe.skipIf(!available)('SharedCountRateLimiter (real Redis)', () => {
     const write = vi.spyOn(stream, 'write');
     const b = bucket();
     // Twelve hits from twelve callbacks of one turn, as when a node reads twelve sockets' messages:
-    // a write per hit cost a node more than the hits themselves.
+    // one system call for all of them, not one each.
     const decided = await new Promise<{ allowed: boolean }[]>((resolve) => {
       const out: { allowed: boolean }[] = [];
       for (let i = 0; i < 12; i++) setImmediate(() => out.push(rl.hitNow(b, 10, 10_000)) === 12 && resolve(out));

@@ -37,8 +37,8 @@ export class MemoryRateLimiter implements RateLimiter {
       w = { count: 0, resetAt: now + windowMs };
       this.windows.set(bucket, w);
     } else if (w.resetAt <= now) {
-      // A new window in the old one's object: a bucket hit every second or so would otherwise
-      // leave the young generation a fresh object per bucket to copy and promote each time.
+      // The next window reuses the bucket's object: one object per bucket for its whole life,
+      // not a fresh one per window for the garbage collector to copy and promote.
       w.count = 0;
       w.resetAt = now + windowMs;
     }
