@@ -25,11 +25,11 @@ export class MemoryRateLimiter implements RateLimiter {
   private lastSweep = 0;
 
   async hit(bucket: string, limit: number, windowMs: number): Promise<RateDecision> {
-    return this.take(bucket, limit, windowMs);
+    return this.hitNow(bucket, limit, windowMs);
   }
 
-  /** `hit`, decided at once: for per-socket guards on every event, which need no promise. */
-  take(bucket: string, limit: number, windowMs: number): RateDecision {
+  /** The decision, synchronously, as `SharedCountRateLimiter.hitNow`: for per-socket guards on every event. */
+  hitNow(bucket: string, limit: number, windowMs: number): RateDecision {
     const now = Date.now();
     this.sweep(now);
     let w = this.windows.get(bucket);

@@ -160,7 +160,7 @@ export class SocketRouter {
     let answer: Ack<unknown>;
     let outcome: string = 'ok';
     try {
-      const flood = this.flood.take(socket.id, FLOOD.limit, FLOOD.windowMs);
+      const flood = this.flood.hitNow(socket.id, FLOOD.limit, FLOOD.windowMs);
       if (!flood.allowed) throw rateLimited(flood.retryAfterMs);
       const input = parseInput(clientEvents[event].payload, payload);
       if (entry.rate) {
