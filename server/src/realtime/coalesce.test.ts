@@ -105,6 +105,43 @@ describe('coalescing queued writes', () => {
     expect(writes).toBeGreaterThanOrEqual(199);
   });
 
+  it.each([
+    ['with it', 'emptied', true],
+    ['without it', 'left full', false],
+  ])('%s, each batch of packets handed to the transport is %s once sent', async (_, __, coalesce) => {
+    const url = await start(coalesce);
+    const serverSide = new Promise<Socket>((resolve) => io.once('connection', resolve));
+    const client = connectClient(url, { transports: ['websocket'], forceNew: true });
+    clients.push(client);
+    const socket = await serverSide;
+    await new Promise<void>((resolve) => (client.connected ? resolve() : client.once('connect', () => resolve())));
+    // Every array Engine.IO hands to the transport, kept to look at after the sends.
+    const transport = socket.conn.transport as unknown as { send(packets: unknown[]): void };
+    const own = transport.send;
+    const batches: unknown[][] = [];
+    transport.send = function (this: unknown, packets: unknown[]) {
+      batches.push(packets);
+      own.call(this, packets);
+    };
+    const got: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('n', (i: number) => {
+        got.push(i);
+        if (got.length === 30) resolve();
+      }),
+    );
+    // One packet, a burst, then one more: batches of one and of many.
+    socket.emit('n', 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 1; i < 29; i++) socket.emit('n', i);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.emit('n', 29);
+    await all;
+    expect(got).toEqual(inOrder(30));
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(batches.map((b) => b.length).every((n) => n === 0)).toBe(coalesce);
+  });
+
   it('also coalesces after an upgrade from long-polling, and leaves long-polling itself alone', async () => {
     const url = await start(true);
     const upgraded = await burst(url, 100, ['polling', 'websocket']);

@@ -2,6 +2,7 @@
 interface WsTransport {
   name: string;
   writable: boolean;
+  /** Sends the packets; Engine.IO does not touch the array afterwards. */
   send(packets: unknown[]): void;
   socket?: { _socket?: Partial<Corkable> };
 }
@@ -38,6 +39,9 @@ interface EngineLike {
  *   tick (`process.nextTick`, after the microtasks that are queued), so whatever one piece of work
  *   emits to one client (a batch of commits completing, a read from Redis) leaves together.
  *
+ * - **Nothing sent stays reachable.** Each batch of packets is emptied once sent, so a dead queue
+ *   in the old generation does not keep its packets alive through young collections (corkedSend).
+ *
  * Transports it does not recognise (long-polling, or a future Engine.IO without these internals)
  * are left as they are; coalesce.test.ts fails if the internals move.
  */
@@ -66,19 +70,35 @@ export function coalesceQueuedWrites(engine: EngineLike) {
 const corkable = (x: Partial<Corkable> | undefined): x is Corkable => typeof x?.cork === 'function' && typeof x.uncork === 'function';
 const isWebSocket = (t: unknown): t is WsTransport => (t as Partial<WsTransport> | undefined)?.name === 'websocket';
 
-/** The transport's own `send`, with its TCP socket corked around a batch of two or more packets. */
+/**
+ * The transport's own `send`, with its TCP socket corked around a batch of two or more packets,
+ * and the batch emptied once sent.
+ *
+ * Emptying it is for the garbage collector. Engine.IO starts a client's next queue (a new array)
+ * when it hands the current one to `send`. On a connection that gets a message every second or
+ * so, that empty array lives through two young-generation collections and is moved to the old
+ * generation; the packets queued into it later are young. Once sent, the array is dead, but a
+ * young collection still counts what an old object points to as alive, so every packet was
+ * copied and promoted along with everything it held, until the next full collection. At 2,000
+ * chat pairs that was about three quarters of what each collection copied (docs/benchmarks.md,
+ * twelfth round). `send` is done with the packets when it returns: it encodes each one and hands
+ * it to `ws` synchronously.
+ */
 function corkedSend(proto: Partial<WsTransport>): WsTransport['send'] | null {
   const send = proto.send;
   if (typeof send !== 'function') return null;
   return function (this: WsTransport, packets) {
     const tcp = this.socket?._socket;
-    if (packets.length < 2 || !corkable(tcp)) return send.call(this, packets);
-    tcp.cork();
-    try {
-      send.call(this, packets);
-    } finally {
-      tcp.uncork();
+    if (packets.length < 2 || !corkable(tcp)) send.call(this, packets);
+    else {
+      tcp.cork();
+      try {
+        send.call(this, packets);
+      } finally {
+        tcp.uncork();
+      }
     }
+    packets.length = 0;
   };
 }
 
