@@ -65,8 +65,7 @@ export const EnvSchema = z.object({
   /**
    * How long presence and room-seat leases live without a heartbeat, in ms. Sockets renew them at
    * a third of this, so a node that dies takes its users offline and out of rooms within it.
-   * Presence leases apply with REDIS_URL only: without it, presence is in the node's own memory
-   * and a lease lasts until its socket disconnects. Default 30000.
+   * Default 30000.
    */
   LEASE_TTL_MS: intIn(3_000, 300_000).default(30_000),
   /** Prefix of every Redis key and channel, so deployments can share a Redis. Default `hm:`. */

@@ -29,12 +29,6 @@ export function toPresence(s: PresenceStatus | undefined, now = Date.now()): Pre
  * against both (presence.contract.ts).
  */
 export interface PresenceStore {
-  /**
-   * True when the leases live in this process's memory and end with it. Then no lease can be
-   * left behind by a dead node, so a connection's lease needs no expiry or renewal: its
-   * disconnect releases it.
-   */
-  readonly local: boolean;
   /** Takes or renews the lease of one connection for `ttlMs`. True when the user was offline until now. */
   refresh(userId: string, connId: string, ttlMs: number): Promise<boolean>;
   /**
@@ -55,7 +49,6 @@ export interface PresenceStore {
 }
 
 export class MemoryPresence implements PresenceStore {
-  readonly local = true;
   private readonly leases = new Map<string, Map<string, number>>();
   private readonly seen = new Map<string, number>();
   private readonly active = new Map<string, number>();
@@ -153,7 +146,6 @@ return gone
 const RENEW_SLICE = 100;
 
 export class RedisPresence implements PresenceStore {
-  readonly local = false;
   /**
    * `onReadError`: reads never fail the request they serve. With Redis down, people read as
    * offline with no last seen until it is back, and the room or match list that asked still

@@ -94,11 +94,7 @@ export function createIo(deps: {
     });
   }
   metrics.countRoomsWith(() => io.of('/').adapter.rooms.size);
-  // Leases in this process's own memory (a single node, no Redis) end with it, so they do not
-  // expire: each lasts until its socket disconnects, and nothing renews them. The renewal walks
-  // every socket every third of LEASE_TTL_MS, which was most of what the project added to bare
-  // Socket.IO's idle CPU at 19,500 connections (docs/benchmarks.md, twelfth round).
-  const leaseMs = presence.local ? Number.POSITIVE_INFINITY : config.LEASE_TTL_MS;
+  const leaseMs = config.LEASE_TTL_MS;
 
   // Rooms loaded during the handshake, joined when the connection opens (see SocketRouter.provideRooms).
   const preloaded = new Map<string, string[]>();
@@ -178,17 +174,9 @@ export function createIo(deps: {
     router.attach(socket, slog);
   });
 
-  if (!presence.local) renewLeases(io, presence, deps, leaseMs);
-  return io;
-}
-
-/**
- * Renews the leases of this node's sockets; if the node dies, they lapse within LEASE_TTL_MS.
- * Every node also sweeps for users whose leases all lapsed (a dead node's); each is claimed by
- * one sweep only, and that node announces them offline.
- */
-function renewLeases(io: AppServer, presence: PresenceStore, deps: { app: FastifyInstance; log: FastifyBaseLogger; presenceFeed: PresenceFeed }, leaseMs: number) {
-  const { log } = deps;
+  // Renew the leases of this node's sockets; if the node dies, they lapse within LEASE_TTL_MS.
+  // Every node also sweeps for users whose leases all lapsed (a dead node's); each is claimed
+  // by one sweep only, and that node announces them offline.
   const timer = setInterval(() => {
     const byUser = new Map<string, string[]>();
     for (const s of io.of('/').sockets.values()) {
@@ -207,4 +195,5 @@ function renewLeases(io: AppServer, presence: PresenceStore, deps: { app: Fastif
   }, leaseMs / 3);
   timer.unref();
   deps.app.addHook('onClose', async () => clearInterval(timer));
+  return io;
 }
