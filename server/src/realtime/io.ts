@@ -15,6 +15,7 @@ import { toAppError } from '../infra/errors.js';
 import type { SocketRouter } from './socket-router.js';
 import { redisAdapter } from './adapter.js';
 import { coalesceQueuedWrites } from './coalesce.js';
+import { alignHeartbeats } from './heartbeat.js';
 
 /** A handshake refusal the client can switch on: `err.message` and `err.data.code`. */
 function refusal(code: ErrorCode, message: string, details?: unknown) {
@@ -61,6 +62,8 @@ export function createIo(deps: {
   });
   // Several packets queued for one client leave in one write system call (coalesce.ts).
   coalesceQueuedWrites(io.engine);
+  // Heartbeat pings due within the same 100 ms leave together (heartbeat.ts).
+  alignHeartbeats(io.engine, config.SOCKET_PING_INTERVAL_MS);
   if (deps.redis) {
     let lastWarned = 0;
     io.adapter(
