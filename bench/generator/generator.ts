@@ -301,8 +301,11 @@ const cpuPctSince = (cpu0: NodeJS.CpuUsage, t0: number) => {
 };
 
 serve({
-  /** Opens clients against a server, `concurrency` handshakes at a time. */
-  async connect(req: { protocol: Protocol; host: string; port: number; localAddress?: string; clients: ClientSpec[]; concurrency?: number }) {
+  /**
+   * Opens clients against a server, `concurrency` handshakes at a time; with `perSec`, also no
+   * faster than that many handshakes started per second.
+   */
+  async connect(req: { protocol: Protocol; host: string; port: number; localAddress?: string; clients: ClientSpec[]; concurrency?: number; perSec?: number }) {
     protocol = req.protocol;
     url = `ws://${req.host}:${req.port}`;
     localAddress = req.localAddress;
@@ -317,7 +320,12 @@ serve({
     let next = 0;
     const worker = async () => {
       while (next < fresh.length) {
-        const c = fresh[next++]!;
+        const k = next++;
+        const c = fresh[k]!;
+        if (req.perSec) {
+          const due = p0 + (k * 1000) / req.perSec - performance.now();
+          if (due > 0) await sleep(due);
+        }
         for (let attempt = 0; ; attempt++) {
           try {
             await c.connect();

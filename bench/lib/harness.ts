@@ -304,7 +304,7 @@ export interface ConnectResult {
 }
 
 /** Connects clients, split in contiguous blocks over the generators, each from its own source address. */
-export async function connectClients(gens: Generator[], target: { protocol: Protocol; port: number }, specs: ClientSpec[]): Promise<ConnectResult> {
+export async function connectClients(gens: Generator[], target: { protocol: Protocol; port: number }, specs: ClientSpec[], perSec?: number): Promise<ConnectResult> {
   const per = Math.ceil(specs.length / gens.length);
   if (per + Math.max(...gens.map((g) => g.clients)) > MAX_CLIENTS_PER_GENERATOR) throw new Error(`too many clients per generator (${per})`);
   const placements: Placement[] = [];
@@ -315,7 +315,7 @@ export async function connectClients(gens: Generator[], target: { protocol: Prot
       if (block.length === 0) return { connected: 0, failed: 0, errors: [] as string[], cpuPct: 0 };
       const r = await g.child.call<{ connected: number; failed: number; errors: string[]; first: number; cpuPct: number }>(
         'connect',
-        { protocol: target.protocol, host: '127.0.0.1', port: target.port, localAddress: nextSourceAddress(), clients: block, concurrency: 100 },
+        { protocol: target.protocol, host: '127.0.0.1', port: target.port, localAddress: nextSourceAddress(), clients: block, concurrency: 100, perSec: perSec && perSec / gens.length },
         600_000,
       );
       block.forEach((_, k) => (placements[gi * per + k] = { gen: gi, index: r.first + k }));
