@@ -376,6 +376,8 @@ export interface StageResult {
   serverEldMaxMs: number[];
   /** Longest garbage-collection pause of each server in the stage, in ms. */
   serverGcMaxMs: number[];
+  /** The kind of each server's longest GC pause (stats.ts). */
+  serverGcMaxKind: string[];
   lastSeqByRoom: Record<string, number>;
   ackedByRoom: Record<string, number>;
 }
@@ -463,6 +465,7 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     serverCpuWaitPct: serverStats.map((s) => s.window.cpuWaitPct),
     serverEldMaxMs: serverStats.map((s) => s.window.eldMaxMs),
     serverGcMaxMs: serverStats.map((s) => s.window.gcMaxMs),
+    serverGcMaxKind: serverStats.map((s) => s.window.gcMaxKind),
     lastSeqByRoom,
     ackedByRoom,
   };
@@ -517,7 +520,7 @@ export async function ramp(
     const lat = o.latency === 'ack' ? s.ack : s.delivery;
     ctx.log(
       `    ${o.label} ${Math.round(rate)} msg/s: ${Math.round(s.deliveriesPerSec)} deliveries/s, ${Math.round(s.ackedPerSec)} acks/s, ` +
-        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%, longest stall ${s.serverEldMaxMs.map((c) => c.toFixed(0)).join('/')} ms, gc ${s.serverGcMaxMs.map((c) => c.toFixed(0)).join('/')} ms), ` +
+        `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%, longest stall ${s.serverEldMaxMs.map((c) => c.toFixed(0)).join('/')} ms, gc ${s.serverGcMaxMs.map((c) => c.toFixed(0)).join('/')} ms${s.serverGcMaxKind.some(Boolean) ? ` ${s.serverGcMaxKind.map((k) => k || '-').join('/')}` : ''}), ` +
         `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
     );
     await sleep(50);

@@ -4,7 +4,7 @@
  * event-loop delay over a window, and the number of open connections.
  */
 import fs from 'node:fs';
-import { PerformanceObserver, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
 
@@ -30,8 +30,17 @@ export interface ServerStats {
     eldMaxMs: number;
     /** The longest garbage-collection pause, in ms. */
     gcMaxMs: number;
+    /** Its kind: minor (scavenge), major (mark-compact), incremental or weakcb; '' if none. */
+    gcMaxKind: string;
   };
 }
+
+const GC_KINDS: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 /** Nanoseconds the main thread has waited on a run queue (Linux), or -1. */
 function runQueueWaitNs() {
@@ -51,11 +60,17 @@ export function serveStats(opts: { port: number; connections: () => number; clos
   let elu0: EventLoopUtilization = performance.eventLoopUtilization();
   let wait0 = runQueueWaitNs();
   let gcMaxMs = 0;
+  let gcMaxKind = '';
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration);
+    for (const e of list.getEntries()) {
+      if (e.duration <= gcMaxMs) continue;
+      gcMaxMs = e.duration;
+      gcMaxKind = GC_KINDS[(e as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? '';
+    }
   }).observe({ entryTypes: ['gc'] });
   const mark = () => {
     gcMaxMs = 0;
+    gcMaxKind = '';
     wait0 = runQueueWaitNs();
     cpu0 = process.cpuUsage();
     t0 = performance.now();
@@ -80,6 +95,7 @@ export function serveStats(opts: { port: number; connections: () => number; clos
         eldP99Ms: eld.percentile(99) / 1e6,
         eldMaxMs: eld.max / 1e6,
         gcMaxMs,
+        gcMaxKind,
       };
       if (req.gc) {
         const gc = (globalThis as { gc?: () => void }).gc;
