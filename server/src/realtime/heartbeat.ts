@@ -20,7 +20,7 @@ interface EngineLike {
 
 const SLOT = Symbol('heartbeat slot');
 
-/** Pings due within this much of each other leave together. */
+/** The wheel's slot: the pings due in the same slot leave together. */
 export const HEARTBEAT_SLOT_MS = 100;
 
 /**
@@ -31,13 +31,14 @@ export const HEARTBEAT_SLOT_MS = 100;
  * Why: Engine.IO pings each client `pingInterval` after its last pong, from a timer of its own.
  * Clients arrive at random moments, so their timers fall due at as many different moments, and
  * on a node holding 20,000 idle clients each ping and each pong woke the process on its own:
- * about 1,600 wake-ups a second at a 25 s interval, which doubled the idle CPU of bare Socket.IO
- * and of this server alike (docs/benchmarks.md, thirteenth round). Here those become ten a
- * second, with ~80 pings per wake-up, and their pongs come back together.
+ * about 1,600 wake-ups a second at a 25 s interval, which raised the idle CPU of bare
+ * Socket.IO and of this server alike by half to double (docs/benchmarks.md, thirteenth round).
+ * Here those become ten a second, with ~80 pings per wake-up, and their pongs come back together.
  *
- * What a client sees is unchanged but for up to ±slotMs of jitter: a ping every `pingInterval` after
- * its last pong (the client allows pingInterval + pingTimeout), and a client that stops answering
- * is closed `pingTimeout` after the ping it left unanswered (Engine.IO's own timer, untouched).
+ * What a client sees is unchanged but for up to ±slotMs of jitter: a ping every `pingInterval`
+ * after its last pong (the client allows pingInterval + pingTimeout), and a client that stops
+ * answering is closed `pingTimeout` after the ping it left unanswered (Engine.IO's own timer,
+ * untouched).
  * Sockets of Engine.IO protocol 3 (server pongs the client's pings), or an Engine.IO without
  * these internals, keep Engine.IO's own timers. The tick runs only while some socket waits for a
  * ping.
