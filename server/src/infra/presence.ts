@@ -177,9 +177,11 @@ export class RedisPresence implements PresenceStore {
   }
 
   /**
-   * One pipeline per slice of RENEW_SLICE users, the event loop free between slices: building
-   * every user's commands in one go held a node with 4,000 connections for ~0.4 s every third of
-   * LEASE_TTL_MS (250 per slice still ~40 ms), and everything else on the node waited it out.
+   * One turn of the event loop per slice of RENEW_SLICE users, the loop free between slices:
+   * building every user's commands in one go held a node with 4,000 connections for ~0.4 s every
+   * third of LEASE_TTL_MS (250 per slice still ~40 ms), and everything else on the node waited it
+   * out. A slice's commands leave in one write (connectRedis), without an ioredis Pipeline, whose
+   * objects young collections keep (writePerTurn in redis.ts).
    */
   async renewAll(leases: Map<string, string[]>, ttlMs: number) {
     const entries = [...leases].filter(([, connIds]) => connIds.length > 0);
@@ -187,18 +189,19 @@ export class RedisPresence implements PresenceStore {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       const now = Date.now();
       const slice = entries.slice(i, i + RENEW_SLICE);
-      const pipeline = this.redis.pipeline();
+      const sent: Promise<unknown>[] = [];
       for (const [userId, connIds] of slice) {
         const key = this.keys.presence(userId);
-        pipeline
-          .zadd(key, ...connIds.flatMap((c) => [now + ttlMs, c]))
-          .pexpire(key, ttlMs)
-          .set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000);
+        sent.push(
+          this.redis.zadd(key, ...connIds.flatMap((c) => [now + ttlMs, c])),
+          this.redis.pexpire(key, ttlMs),
+          this.redis.set(this.keys.lastSeen(userId), now, 'PX', 30 * 24 * 3600 * 1000),
+        );
       }
-      pipeline.zadd(this.keys.presenceIndex, 'GT', ...slice.flatMap(([userId]) => [now + ttlMs, userId]));
-      const results = await pipeline.exec();
-      const failed = results?.find(([err]) => err)?.[0];
-      if (failed) throw failed;
+      sent.push(this.redis.zadd(this.keys.presenceIndex, 'GT', ...slice.flatMap(([userId]) => [now + ttlMs, userId])));
+      // Every command settles before the slice's first failure is thrown.
+      const failed = (await Promise.allSettled(sent)).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   }
 

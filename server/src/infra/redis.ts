@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 
 /** The Redis connections a node needs: one for commands and publishing, one for subscribing. */
@@ -15,15 +16,17 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
   const opts = {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
-    enableAutoPipelining: true,
+    // Not ioredis's auto-pipelining: writePerTurn gives the same single write per turn without
+    // its per-turn Pipeline objects, which every young collection kept alive (docs/decisions.md).
+    enableAutoPipelining: false,
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   };
-  const cmd = new Redis(url, opts);
-  // The subscriber gains nothing from pipelining, and its (un)subscribe calls must not be
-  // reordered behind QUIT on close. No ready check either: the adapter subscribes at once, and a
-  // SUBSCRIBE that overtakes the check's INFO puts the connection in subscriber mode, the check
-  // fails, ioredis reconnects, and the node silently hears nothing from the others.
-  const sub = new Redis(url, { ...opts, enableAutoPipelining: false, enableReadyCheck: false });
+  const cmd = writePerTurn(new Redis(url, opts));
+  // The subscriber writes little, and its (un)subscribe calls go out at once. No ready check:
+  // the adapter subscribes at once, and a SUBSCRIBE that overtakes the check's INFO puts the
+  // connection in subscriber mode, the check fails, ioredis reconnects, and the node silently
+  // hears nothing from the others.
+  const sub = new Redis(url, { ...opts, enableReadyCheck: false });
   cmd.on('error', onError);
   sub.on('error', onError);
   return {
@@ -37,4 +40,36 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
       sub.disconnect();
     },
   };
+}
+
+/**
+ * Sends the commands one turn of the event loop issues on `redis` in one write: the first of them
+ * corks the socket, and a `setImmediate` (after the turn's I/O callbacks) uncorks it, so Node hands
+ * them all to the kernel in one `writev`. That is what ioredis's auto-pipelining is for, but it
+ * builds a Pipeline per turn, and ioredis gives each Pipeline a `length` accessor of its own
+ * (`Object.defineProperty` with a fresh getter), which makes V8 give each one a hidden class of its
+ * own. The old class it derives from keeps that class, and so the Pipeline and every command,
+ * argument and reply it holds, alive through every young collection until the next full one:
+ * with Redis configured, most of what a node's scavenges copied (fourteenth round in
+ * docs/benchmarks.md). Commands sent this way are ioredis's ordinary ones, in the same order.
+ */
+export function writePerTurn(redis: Redis): Redis {
+  const send = redis.sendCommand.bind(redis);
+  let corked: Writable | null = null;
+  const uncork = () => {
+    const socket = corked;
+    corked = null;
+    socket?.uncork();
+  };
+  redis.sendCommand = (command, stream) => {
+    const socket = (redis as unknown as { stream?: Writable }).stream;
+    // A command with a stream of its own (an explicit pipeline's) is written by that stream.
+    if (!stream && !corked && socket?.writable && redis.status === 'ready') {
+      socket.cork();
+      corked = socket;
+      setImmediate(uncork);
+    }
+    return send(command, stream);
+  };
+  return redis;
 }
