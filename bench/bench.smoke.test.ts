@@ -38,7 +38,7 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
     // Before any build: the project server runs from server/src.
     setSourceMode(true);
     const lines: string[] = [];
-    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false, serverEnv: {} }, (l) => lines.push(l));
+    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false, survivors: true, s4Rate: null, serverEnv: {} }, (l) => lines.push(l));
     expect(ctx.details.failures, lines.join('\n')).toEqual({});
     expect(liveChildren()).toBe(0);
 
@@ -62,6 +62,12 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
       expect(all.length, `${name} stages`).toBeGreaterThan(0);
       expect(all.every((r) => r === 1), `${name} reach: ${all.join(', ')}`).toBe(true);
     }
+
+    // --survivors: a profile of what outlived young collections for each server of each S4 window.
+    const survivors = ctx.details.survivors as { file: string; bytesPerSec: number; top: unknown[] }[];
+    const s4Servers = (ctx.details.S4 as { fixedRuns: { setup: { nodes: number } }[] }).fixedRuns.reduce((a, r) => a + r.setup.nodes, 0);
+    expect(survivors.length).toBe(s4Servers);
+    for (const s of survivors) expect(s.top.length, s.file).toBeGreaterThan(0);
 
     // S5: every dropped client came back and resynced, and on the project nothing acked was missed.
     const s5 = ctx.details.S5 as { victims: number; runs: { kind: string; result: { connected: number; synced: number; missed: number; acked: number } }[] };

@@ -9,6 +9,10 @@
  *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn (default: the
  *                                        server's REDIS_ADAPTER default)
  *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4
+ *   npm run bench -- --survivors         what survives young collections, per server, in S4's
+ *                                        fixed-rate windows (V8's sampling heap profiler)
+ *   npm run bench -- --s4-rate=500       S4 at this rate only: no ramps, one node with and without
+ *                                        Redis, two nodes, and the baselines
  *   npm run bench -- --source            the project from server/src (no build needed)
  *   npm run bench -- --server-env=DATABASE_POOL_SIZE=20   extra environment for the project servers
  */
@@ -19,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/src/config.js';
 import { fmt, runCleanups, type Ctx, type Options, type Row } from './lib/harness.js';
-import { formatProfile, summarizeProfile } from './lib/profile.js';
+import { formatProfile, formatSurvivors, summarizeProfile, summarizeSurvivors } from './lib/profile.js';
 import { RESULTS_DIR, buildChildren, canPin, killAll, setSourceMode } from './lib/proc.js';
 import { s1 } from './scenarios/s1-idle.js';
 import { s2 } from './scenarios/s2-fanout.js';
@@ -31,13 +35,15 @@ export const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { S1: s1, 
 const ADAPTERS = ['pubsub', 'sharded', 'streams'];
 
 export function parseArgs(argv: string[]): Options {
-  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: [loadConfig({}).REDIS_ADAPTER], profile: false, serverEnv: {} };
+  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: [loadConfig({}).REDIS_ADAPTER], profile: false, survivors: false, s4Rate: null, serverEnv: {} };
   for (const arg of argv) {
     const eq = arg.indexOf('=');
     const [key, value] = eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
     if (key === '--full') opts.full = true;
     else if (key === '--smoke') opts.smoke = true;
     else if (key === '--profile') opts.profile = true;
+    else if (key === '--survivors') opts.survivors = true;
+    else if (key === '--s4-rate' && value && Number(value) > 0) opts.s4Rate = Number(value);
     else if (key === '--source') opts.source = true;
     else if (key === '--server-env' && value?.includes('=')) {
       const k = value.slice(0, value.indexOf('='));
@@ -137,6 +143,12 @@ export async function runBench(opts: Options, log: (line: string) => void = (l) 
     const summaries = files.map((f) => summarizeProfile(path.join(ctx.profileDir, f))).filter((s) => s.busyMs >= 300 && !isLoaderThread(s));
     ctx.details.profiles = summaries;
     for (const s of summaries) log(formatProfile(s));
+  }
+  if (opts.survivors && fs.existsSync(ctx.profileDir)) {
+    const files = fs.readdirSync(ctx.profileDir).filter((f) => f.endsWith('.heapprofile')).sort();
+    const summaries = files.map((f) => summarizeSurvivors(path.join(ctx.profileDir, f)));
+    ctx.details.survivors = summaries;
+    for (const s of summaries) log(formatSurvivors(s));
   }
   return ctx;
 }

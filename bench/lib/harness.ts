@@ -33,6 +33,10 @@ export interface Options {
   adapters: string[];
   /** Profile the project servers with --cpu-prof during S2, S3 and S4 (`--profile`). */
   profile: boolean;
+  /** S4 at this rate only (`--s4-rate=N`): no ramps, the fixed-rate comparison with and without Redis. */
+  s4Rate: number | null;
+  /** Sample what survives young collections on every server in S4's fixed-rate windows (`--survivors`). */
+  survivors: boolean;
   /** Extra environment for every project server (`--server-env=KEY=VALUE`, repeatable). */
   serverEnv: Record<string, string>;
 }
@@ -99,6 +103,10 @@ export interface Server {
   child: Child;
   stats(gc?: boolean): Promise<ServerStats>;
   mark(): Promise<void>;
+  /** Starts sampling what survives young collections (stats.ts). */
+  survivorsStart(): Promise<void>;
+  /** Stops it and writes the `.heapprofile` to `file`. */
+  survivorsStop(file: string): Promise<void>;
   /** Clean exit (writes a CPU profile when profiling). */
   stop(): Promise<void>;
   kill(): Promise<void>;
@@ -172,6 +180,8 @@ export async function startServer(
     child,
     stats: (gc = false) => child.call<ServerStats>('stats', { gc }),
     mark: () => child.call('mark'),
+    survivorsStart: () => child.call('survivorsStart'),
+    survivorsStop: (file) => child.call('survivorsStop', { file }),
     stop: () => child.stop(),
     kill: () => child.kill(),
   };

@@ -1,7 +1,8 @@
 /**
  * Reads the `.cpuprofile` files `--profile` makes (`node --cpu-prof` on the project server) and
  * lists where the time went: the top functions by self time, and self time by package.
- * Also a command: `npx tsx bench/lib/profile.ts <file.cpuprofile>...`.
+ * Also summarizes the `.heapprofile` files `--survivors` makes. Also a command:
+ * `npx tsx bench/lib/profile.ts <file.cpuprofile | file.heapprofile>...`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,6 +93,86 @@ export function formatProfile(s: ProfileSummary) {
   return lines.join('\n');
 }
 
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+export interface SurvivorSummary {
+  file: string;
+  windowMs: number;
+  /**
+   * Full collections during the window. Each also frees the young generation's garbage, which
+   * the profile then counts, so windows with none are the ones to read.
+   */
+  fullGcs: number;
+  /** Sampled bytes that outlived a young collection, per second of the window. */
+  bytesPerSec: number;
+  byPackage: { pkg: string; bytesPerSec: number; pct: number }[];
+  /** Allocation sites: the allocating function and the nearest caller outside Node's internals. */
+  top: { site: string; caller: string; bytesPerSec: number; pct: number }[];
+}
+
+const frameName = (cf: HeapNode['callFrame']) => `${cf.functionName || '(anonymous)'}${cf.url ? ` ${shortUrl(cf.url)}:${cf.lineNumber + 1}` : ''}`;
+
+/**
+ * Reads a `.heapprofile` that `--survivors` wrote (stats.ts: V8's sampling heap profiler keeping
+ * only what young collections did not free) and lists where the survivors were allocated.
+ */
+export function summarizeSurvivors(file: string, topN = 20): SurvivorSummary {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { head: HeapNode; windowMs: number; fullGcs?: number };
+  const perSec = (bytes: number) => (bytes / prof.windowMs) * 1000;
+  const sites = new Map<string, { site: string; caller: string; bytes: number }>();
+  const pkgs = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, stack: HeapNode['callFrame'][]) => {
+    const cf = node.callFrame;
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      const outside = [...stack].reverse().find((f) => f.url && !f.url.startsWith('node:'));
+      const site = frameName(cf);
+      const caller = outside && outside !== cf ? frameName(outside) : '';
+      const key = `${site}|${caller}`;
+      const e = sites.get(key) ?? { site, caller, bytes: 0 };
+      e.bytes += node.selfSize;
+      sites.set(key, e);
+      const pkg = packageOf(cf.url, cf.functionName);
+      pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + node.selfSize);
+    }
+    stack.push(cf);
+    for (const c of node.children) walk(c, stack);
+    stack.pop();
+  };
+  walk(prof.head, []);
+  const pct = (b: number) => (total > 0 ? (b / total) * 100 : 0);
+  return {
+    file: path.basename(file),
+    windowMs: prof.windowMs,
+    fullGcs: prof.fullGcs ?? 0,
+    bytesPerSec: perSec(total),
+    byPackage: [...pkgs.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([pkg, b]) => ({ pkg, bytesPerSec: perSec(b), pct: pct(b) })),
+    top: [...sites.values()]
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, topN)
+      .map((e) => ({ site: e.site, caller: e.caller, bytesPerSec: perSec(e.bytes), pct: pct(e.bytes) })),
+  };
+}
+
+export function formatSurvivors(s: SurvivorSummary) {
+  const kb = (b: number) => `${(b / 1024).toFixed(0).padStart(6)} KB/s`;
+  const full = s.fullGcs ? ` -- ${s.fullGcs} full collection(s) in the window, whose young garbage counts too` : '';
+  const lines = [`${s.file}: ${kb(s.bytesPerSec).trim()} outlived a young collection, over ${(s.windowMs / 1000).toFixed(1)} s${full}`];
+  lines.push('  by package of the allocating function:');
+  for (const p of s.byPackage) lines.push(`    ${kb(p.bytesPerSec)} ${p.pct.toFixed(1).padStart(5)}%  ${p.pkg}`);
+  lines.push('  top allocation sites (<- nearest caller outside node:):');
+  for (const t of s.top) lines.push(`    ${kb(t.bytesPerSec)} ${t.pct.toFixed(1).padStart(5)}%  ${t.site}${t.caller ? `  <- ${t.caller}` : ''}`);
+  return lines.join('\n');
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  for (const f of process.argv.slice(2)) console.log(formatProfile(summarizeProfile(f)));
+  for (const f of process.argv.slice(2)) console.log(f.endsWith('.heapprofile') ? formatSurvivors(summarizeSurvivors(f)) : formatProfile(summarizeProfile(f)));
 }

@@ -12,6 +12,8 @@
  * has a core of its own (two nodes pinned to one core spend the added latency waiting for each
  * other's time slices, which says more about the pinning than about the adapter).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   addRow,
@@ -125,7 +127,14 @@ export async function s4(ctx: Ctx) {
       const windows = await withSetup(setup, async (load) => {
         if (!ctx.opts.smoke) await runStage(load, rate, ctx.opts.full ? 1_000 : 500); // warm-up
         const out: StageResult[] = [];
-        for (let w = 0; w < fixedWindows; w++) out.push(await runStage(load, rate, fixedMs));
+        for (let w = 0; w < fixedWindows; w++) {
+          if (ctx.opts.survivors) await Promise.all(load.servers.map((s) => s.survivorsStart()));
+          out.push(await runStage(load, rate, fixedMs));
+          if (ctx.opts.survivors) {
+            fs.mkdirSync(ctx.profileDir, { recursive: true });
+            await Promise.all(load.servers.map((s) => s.survivorsStop(path.join(ctx.profileDir, `${s.name}-w${w + 1}.heapprofile`))));
+          }
+        }
         return out;
       });
       for (const s of windows) {
@@ -145,7 +154,8 @@ export async function s4(ctx: Ctx) {
   // 1. The single node's sustainable rate (peer delivery p99 ≤ 100 ms).
   // (The smoke test skips the ramp and uses the starting rate.)
   let single: RampResult | null = null;
-  if (!ctx.opts.smoke) {
+  const given = ctx.opts.s4Rate;
+  if (!ctx.opts.smoke && given === null) {
     ctx.log('  S4 project 1 node: ramp');
     // The quick ramp of one node starts two doublings up, nearer its knee than two nodes' is.
     const start = ctx.opts.full ? stage.start : stage.start * 4;
@@ -157,7 +167,7 @@ export async function s4(ctx: Ctx) {
   //    pass compares at half the lower of the two rates instead; full runs compare at both.
   const twoNode: Record<string, RampResult | string> = {};
   const rampTwoNodes = async () => {
-    for (const adapter of ctx.opts.smoke ? [] : ctx.opts.adapters) {
+    for (const adapter of ctx.opts.smoke || given !== null ? [] : ctx.opts.adapters) {
       ctx.log(`  S4 project 2 nodes ${adapter}: ramp`);
       try {
         twoNode[adapter] = await withSetup({ kind: 'project', nodes: 2, adapter }, (load) => ramp(ctx, load, { ...stage, latency: 'delivery', label: `2 nodes ${adapter}` }));
@@ -172,14 +182,14 @@ export async function s4(ctx: Ctx) {
   const singleRate = single?.best?.ackedPerSec ?? stage.start;
   const twoRates = Object.values(twoNode).flatMap((t) => (typeof t === 'object' && t.best ? [t.best.ackedPerSec] : []));
   const lowerIsTwo = quick && twoRates.length > 0 && Math.min(...twoRates) < singleRate;
-  const rate = Math.max(1, (lowerIsTwo ? Math.min(...twoRates) : singleRate) * 0.5);
-  const rateOf = lowerIsTwo ? "50 % of two nodes' rate" : "50 % of one node's rate";
+  const rate = given ?? Math.max(1, (lowerIsTwo ? Math.min(...twoRates) : singleRate) * 0.5);
+  const rateOf = given !== null ? 'given by --s4-rate' : lowerIsTwo ? "50 % of two nodes' rate" : "50 % of one node's rate";
 
   // 3. At that rate: single node, baselines, each adapter, single node again.
   await runFixed({ kind: 'project', nodes: 1 }, rate);
   // One node with Redis: separates what Redis on the send path costs from what crossing nodes
   // costs (full runs only, to keep the quick pass short).
-  if (ctx.opts.full) await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
+  if (ctx.opts.full || given !== null) await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
   await runFixed({ kind: 'socketio', nodes: 1 }, rate);
   await runFixed({ kind: 'socketio', nodes: 2 }, rate);
   for (const adapter of ctx.opts.adapters) await runFixed({ kind: 'project', nodes: 2, adapter }, rate);

@@ -4,6 +4,7 @@
  * event-loop delay over a window, and the number of open connections.
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
@@ -51,7 +52,63 @@ function runQueueWaitNs() {
   }
 }
 
-/** Serves `mark`, `stats` and `exit`, then tells the runner it is ready on `port`. */
+type Gc = (opts?: { type: 'minor' | 'major' }) => void;
+
+function exposedGc(): Gc {
+  const gc = (globalThis as { gc?: Gc }).gc;
+  if (!gc) throw new Error('start the server with --expose-gc');
+  return gc;
+}
+
+/**
+ * V8's sampling heap profiler, told to forget what young collections free: what is left is what
+ * survived a scavenge (copied, then promoted), the work that makes scavenges long. Ending with a
+ * forced young collection drops the young garbage of the last moments, so the profile holds what
+ * outlived at least one scavenge plus what is still reachable at the end (messages in flight).
+ * Objects that a full collection frees later stay counted: a dead old object keeps what it points
+ * to alive through every scavenge until then, and those copies are what this is meant to find.
+ */
+class SurvivorSampler {
+  private session: Session | null = null;
+  private t0 = 0;
+  private fullGcs = 0;
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.fullGcs += 1;
+  });
+
+  async start() {
+    if (this.session) throw new Error('already sampling');
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 8_192,
+      includeObjectsCollectedByMinorGC: false,
+      includeObjectsCollectedByMajorGC: true,
+    });
+    this.session = session;
+    this.t0 = performance.now();
+    this.fullGcs = 0;
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** Writes the profile (Chrome DevTools' `.heapprofile` format) to `file`; returns the window's length. */
+  async stop(file: string) {
+    const session = this.session;
+    if (!session) throw new Error('not sampling');
+    this.session = null;
+    exposedGc()({ type: 'minor' });
+    const ms = performance.now() - this.t0;
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    this.observer.disconnect();
+    // A full collection frees the young generation's garbage too, and the profiler keeps what
+    // full collections free: a window with one counts everything young at that moment.
+    fs.writeFileSync(file, JSON.stringify({ ...profile, windowMs: ms, fullGcs: this.fullGcs }));
+    return { ms };
+  }
+}
+
+/** Serves `mark`, `stats`, `survivorsStart`/`survivorsStop` and `exit`, then tells the runner it is ready on `port`. */
 export function serveStats(opts: { port: number; connections: () => number; close: () => Promise<void> }) {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
@@ -77,8 +134,11 @@ export function serveStats(opts: { port: number; connections: () => number; clos
     elu0 = performance.eventLoopUtilization();
     eld.reset();
   };
+  const survivors = new SurvivorSampler();
   serve({
     mark: () => mark(),
+    survivorsStart: () => survivors.start(),
+    survivorsStop: (req: { file: string }) => survivors.stop(req.file),
     async stats(req: { gc?: boolean }): Promise<ServerStats> {
       // Measure the window before collecting garbage, so the GC does not count as load.
       const ms = performance.now() - t0;
@@ -98,8 +158,7 @@ export function serveStats(opts: { port: number; connections: () => number; clos
         gcMaxKind,
       };
       if (req.gc) {
-        const gc = (globalThis as { gc?: () => void }).gc;
-        if (!gc) throw new Error('start the server with --expose-gc');
+        const gc = exposedGc();
         for (let i = 0; i < 3; i++) {
           gc();
           await sleep(50);
