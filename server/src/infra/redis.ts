@@ -33,7 +33,8 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
     cmd,
     sub,
     async close() {
-      // Auto-pipelined commands are sent on the next tick; let them go out before QUIT.
+      // This turn's commands leave at writePerTurn's setImmediate, queued before this one: let
+      // them go out before QUIT.
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.allSettled([cmd.quit(), sub.quit()]);
       cmd.disconnect();
@@ -46,10 +47,10 @@ export function connectRedis(url: string, onError: (err: Error) => void): RedisC
  * Sends the commands one turn of the event loop issues on `redis` in one write: the first of them
  * corks the socket, and a `setImmediate` (after the turn's I/O callbacks) uncorks it, so Node hands
  * them all to the kernel in one `writev`. That is what ioredis's auto-pipelining is for, but it
- * builds a Pipeline per turn, and ioredis gives each Pipeline a `length` accessor of its own
- * (`Object.defineProperty` with a fresh getter), which makes V8 give each one a hidden class of its
- * own. The old class it derives from keeps that class, and so the Pipeline and every command,
- * argument and reply it holds, alive through every young collection until the next full one:
+ * builds a Pipeline per turn, and each Pipeline defines a `length` accessor of its own
+ * (`Object.defineProperty` with a new getter). Objects built that way outlive young collections
+ * (most likely each gets a hidden class of its own, which its old parent class keeps reachable),
+ * so every Pipeline, with the commands, arguments and replies it holds, was copied and promoted:
  * with Redis configured, most of what a node's scavenges copied (fourteenth round in
  * docs/benchmarks.md). Commands sent this way are ioredis's ordinary ones, in the same order.
  */
