@@ -125,21 +125,19 @@ function deferredFlush(proto: Partial<EngineSocket>): Deferred | null {
   // not a Set: a Set filled and emptied every tick is rebuilt as it grows and shrinks, and V8
   // keeps each replaced table linked to the next, so once one is old, young collections copy
   // every later one (fourteenth round in docs/benchmarks.md).
-  let pending: (EngineSocket & { [FLUSH_PENDING]?: boolean })[] = [];
-  let spare: typeof pending = [];
+  const pending: (EngineSocket & { [FLUSH_PENDING]?: boolean })[] = [];
   const flushPending = () => {
-    const batch = pending;
-    pending = spare;
-    for (let i = 0; i < batch.length; i++) {
-      const socket = batch[i]!;
-      batch[i] = undefined as never;
+    // A socket queued by one of these flushes is flushed in the same pass, as the loop reads the
+    // length each time.
+    for (let i = 0; i < pending.length; i++) {
+      const socket = pending[i]!;
+      pending[i] = undefined as never;
       // Skipped when a close has flushed it already.
       if (!socket[FLUSH_PENDING]) continue;
       socket[FLUSH_PENDING] = false;
       flush.call(socket);
     }
-    batch.length = 0;
-    spare = batch;
+    pending.length = 0;
   };
   return {
     flush(this: EngineSocket & { [FLUSH_PENDING]?: boolean }) {
