@@ -121,7 +121,7 @@ const frameName = (cf: HeapNode['callFrame']) => `${cf.functionName || '(anonymo
  * only what young collections did not free) and lists where the survivors were allocated.
  */
 export function summarizeSurvivors(file: string, topN = 20): SurvivorSummary {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { head: HeapNode; windowMs: number; fullGcs?: number };
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { head: HeapNode; windowMs: number; fullGcs: number };
   const perSec = (bytes: number) => (bytes / prof.windowMs) * 1000;
   const sites = new Map<string, { site: string; caller: string; bytes: number }>();
   const pkgs = new Map<string, number>();
@@ -130,9 +130,10 @@ export function summarizeSurvivors(file: string, topN = 20): SurvivorSummary {
     const cf = node.callFrame;
     if (node.selfSize > 0) {
       total += node.selfSize;
-      const outside = [...stack].reverse().find((f) => f.url && !f.url.startsWith('node:'));
+      let outside: HeapNode['callFrame'] | undefined;
+      for (let i = stack.length - 1; i >= 0 && !outside; i--) if (stack[i]!.url && !stack[i]!.url.startsWith('node:')) outside = stack[i];
       const site = frameName(cf);
-      const caller = outside && outside !== cf ? frameName(outside) : '';
+      const caller = outside ? frameName(outside) : '';
       const key = `${site}|${caller}`;
       const e = sites.get(key) ?? { site, caller, bytes: 0 };
       e.bytes += node.selfSize;
@@ -149,7 +150,7 @@ export function summarizeSurvivors(file: string, topN = 20): SurvivorSummary {
   return {
     file: path.basename(file),
     windowMs: prof.windowMs,
-    fullGcs: prof.fullGcs ?? 0,
+    fullGcs: prof.fullGcs,
     bytesPerSec: perSec(total),
     byPackage: [...pkgs.entries()]
       .sort((a, b) => b[1] - a[1])

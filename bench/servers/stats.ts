@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
 
@@ -43,6 +43,9 @@ const GC_KINDS: Record<number, string> = {
   [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 
+/** The kind of a `gc` performance entry (perf_hooks' NODE_PERFORMANCE_GC_* constants). */
+const gcKindOf = (e: PerformanceEntry) => (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+
 /** Nanoseconds the main thread has waited on a run queue (Linux), or -1. */
 function runQueueWaitNs() {
   try {
@@ -73,7 +76,7 @@ class SurvivorSampler {
   private t0 = 0;
   private fullGcs = 0;
   private readonly observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.fullGcs += 1;
+    for (const e of list.getEntries()) if (gcKindOf(e) === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.fullGcs += 1;
   });
 
   async start() {
@@ -91,7 +94,7 @@ class SurvivorSampler {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
-  /** Writes the profile (Chrome DevTools' `.heapprofile` format) to `file`; returns the window's length. */
+  /** Writes the profile (Chrome DevTools' `.heapprofile` format) to `file`. */
   async stop(file: string) {
     const session = this.session;
     if (!session) throw new Error('not sampling');
@@ -104,7 +107,6 @@ class SurvivorSampler {
     // A full collection frees the young generation's garbage too, and the profiler keeps what
     // full collections free: a window with one counts everything young at that moment.
     fs.writeFileSync(file, JSON.stringify({ ...profile, windowMs: ms, fullGcs: this.fullGcs }));
-    return { ms };
   }
 }
 
@@ -122,7 +124,7 @@ export function serveStats(opts: { port: number; connections: () => number; clos
     for (const e of list.getEntries()) {
       if (e.duration <= gcMaxMs) continue;
       gcMaxMs = e.duration;
-      gcMaxKind = GC_KINDS[(e as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? '';
+      gcMaxKind = GC_KINDS[gcKindOf(e)] ?? '';
     }
   }).observe({ entryTypes: ['gc'] });
   const mark = () => {
