@@ -38,7 +38,7 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
     // Before any build: the project server runs from server/src.
     setSourceMode(true);
     const lines: string[] = [];
-    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false, survivors: true, s4Rate: null, serverEnv: {} }, (l) => lines.push(l));
+    const ctx = await runBench({ full: false, smoke: true, source: true, only: null, adapters: ['pubsub'], profile: false, survivors: true, s4Rate: null, targets: null, serverEnv: {} }, (l) => lines.push(l));
     expect(ctx.details.failures, lines.join('\n')).toEqual({});
     expect(liveChildren()).toBe(0);
 

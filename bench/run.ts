@@ -8,7 +8,10 @@
  *   npm run bench -- --only=S2,S3        some scenarios
  *   npm run bench -- --adapter=all       S4 with pubsub, sharded and streams in turn (default: the
  *                                        server's REDIS_ADAPTER default)
- *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4
+ *   npm run bench -- --profile           --cpu-prof on the project servers in S2, S3 and S4; V8's
+ *                                        CPU profiler over the project's idle windows in S1
+ *   npm run bench -- --targets=project   S1 and S2 on these targets only (project, socketio, ws):
+ *                                        a look at one server, with no ratio
  *   npm run bench -- --survivors         what survives young collections, per server, in S4's
  *                                        fixed-rate windows (V8's sampling heap profiler)
  *   npm run bench -- --s4-rate=500       S4 at this rate only: no ramps, one node with and without
@@ -22,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../server/src/config.js';
-import { fmt, runCleanups, type Ctx, type Options, type Row } from './lib/harness.js';
+import { fmt, runCleanups, type Ctx, type Options, type Row, type ServerKind } from './lib/harness.js';
 import { formatProfile, formatSurvivors, summarizeProfile, summarizeSurvivors } from './lib/profile.js';
 import { RESULTS_DIR, buildChildren, canPin, killAll, setSourceMode } from './lib/proc.js';
 import { s1 } from './scenarios/s1-idle.js';
@@ -33,9 +36,10 @@ import { s5 } from './scenarios/s5-reconnect.js';
 
 export const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { S1: s1, S2: s2, S3: s3, S4: s4, S5: s5 };
 const ADAPTERS = ['pubsub', 'sharded', 'streams'];
+const TARGETS: string[] = ['project', 'socketio', 'ws'] satisfies ServerKind[];
 
 export function parseArgs(argv: string[]): Options {
-  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: [loadConfig({}).REDIS_ADAPTER], profile: false, survivors: false, s4Rate: null, serverEnv: {} };
+  const opts: Options = { full: false, smoke: false, source: false, only: null, adapters: [loadConfig({}).REDIS_ADAPTER], profile: false, survivors: false, s4Rate: null, targets: null, serverEnv: {} };
   for (const arg of argv) {
     const eq = arg.indexOf('=');
     const [key, value] = eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
@@ -45,6 +49,11 @@ export function parseArgs(argv: string[]): Options {
     else if (key === '--survivors') opts.survivors = true;
     else if (key === '--s4-rate' && value && Number(value) > 0) opts.s4Rate = Number(value);
     else if (key === '--source') opts.source = true;
+    else if (key === '--targets' && value) {
+      const targets = value.split(',').filter(Boolean);
+      for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`unknown target ${t} (${TARGETS.join(', ')})`);
+      opts.targets = new Set(targets as ServerKind[]);
+    }
     else if (key === '--server-env' && value?.includes('=')) {
       const k = value.slice(0, value.indexOf('='));
       opts.serverEnv[k] = value.slice(k.length + 1);

@@ -31,12 +31,14 @@ export interface Options {
   only: Set<string> | null;
   /** Redis adapters S4 compares (`--adapter=pubsub|sharded|streams|all`). */
   adapters: string[];
-  /** Profile the project servers with --cpu-prof during S2, S3 and S4 (`--profile`). */
+  /** Profile the project servers: with --cpu-prof during S2, S3 and S4, and over S1's idle windows (`--profile`). */
   profile: boolean;
   /** S4 at this rate only (`--s4-rate=N`): no ramps, the fixed-rate comparison with and without Redis. */
   s4Rate: number | null;
   /** Sample what survives young collections on every server in S4's fixed-rate windows (`--survivors`). */
   survivors: boolean;
+  /** Only these targets where a scenario runs several (`--targets=project,socketio`), or all. */
+  targets: Set<ServerKind> | null;
   /** Extra environment for every project server (`--server-env=KEY=VALUE`, repeatable). */
   serverEnv: Record<string, string>;
 }
@@ -107,6 +109,10 @@ export interface Server {
   survivorsStart(): Promise<void>;
   /** Stops it and writes the `.heapprofile` to `file`. */
   survivorsStop(file: string): Promise<void>;
+  /** Starts V8's CPU profiler (stats.ts). */
+  cpuProfileStart(): Promise<void>;
+  /** Stops it and writes the `.cpuprofile` to `file`. */
+  cpuProfileStop(file: string): Promise<void>;
   /** Clean exit (writes a CPU profile when profiling). */
   stop(): Promise<void>;
   kill(): Promise<void>;
@@ -182,6 +188,8 @@ export async function startServer(
     mark: () => child.call('mark'),
     survivorsStart: () => child.call('survivorsStart'),
     survivorsStop: (file) => child.call('survivorsStop', { file }),
+    cpuProfileStart: () => child.call('cpuProfileStart'),
+    cpuProfileStop: (file) => child.call('cpuProfileStop', { file }),
     stop: () => child.stop(),
     kill: () => child.kill(),
   };
@@ -576,7 +584,9 @@ export async function ramp(
 export function addRow(ctx: Ctx, row: Omit<Row, 'ratio'> & { ratio?: number | null }) {
   const ratio =
     row.ratio !== undefined ? row.ratio : row.baseline !== null && row.project !== null && row.baseline !== 0 ? row.project / row.baseline : null;
-  ctx.rows.push({ ...row, ratio });
+  // A ratio target is not judged without its baseline (`--targets` left it out).
+  const unjudged = row.target?.includes('×') && !Number.isFinite(ratio ?? NaN);
+  ctx.rows.push({ ...row, ratio, ...(unjudged ? { pass: null } : {}) });
 }
 
 /** Room-membership helpers for seeding and client specs. */
@@ -596,9 +606,13 @@ export function roomsOfMembers(conversations: { members: number[] }[], ids: stri
  */
 export function targetOrder(ctx: Ctx, withWs = true): ServerKind[] {
   const ws: ServerKind[] = withWs ? ['ws'] : [];
-  if (ctx.opts.smoke) return ['socketio', ...ws, 'project'];
-  if (ctx.opts.full) return ['socketio', ...ws, 'project', 'socketio', ...ws, 'project', 'socketio'];
-  return ['socketio', ...ws, 'project', 'socketio'];
+  const order: ServerKind[] = ctx.opts.smoke
+    ? ['socketio', ...ws, 'project']
+    : ctx.opts.full
+      ? ['socketio', ...ws, 'project', 'socketio', ...ws, 'project', 'socketio']
+      : ['socketio', ...ws, 'project', 'socketio'];
+  const only = ctx.opts.targets;
+  return only ? order.filter((kind) => only.has(kind)) : order;
 }
 
 /**

@@ -10,6 +10,7 @@
  * "20k": one process can hold at most ~19,900 sockets (open-files hard limit 20,000 on this
  * machine), so the full size is 19,500.
  */
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../server/src/config.js';
 import {
@@ -37,6 +38,9 @@ interface Point {
   cpuWaitPct: number;
   eldP99Ms: number;
   elu: number;
+  /** Garbage collections in the idle window, by kind, and the main thread's time in them. */
+  gcs: Record<string, number>;
+  gcMs: number;
   handshakesPerSec: number;
   generatorCpuPct: number;
 }
@@ -66,7 +70,10 @@ export async function s1(ctx: Ctx) {
   const runs: { kind: ServerKind; points: Point[] }[] = [];
   for (const kind of targetOrder(ctx)) {
     ctx.log(`  S1 on ${kind}`);
-    const points = await withServer(ctx, kind, { name: `s1-${kind}-${runs.length}`, plan, env, profile: ctx.opts.profile && kind === 'project' }, (server, store) =>
+    const name = `s1-${kind}-${runs.length}`;
+    // --profile: the idle windows only (a whole-process profile would be mostly the connects).
+    const profile = ctx.opts.profile && kind === 'project';
+    const points = await withServer(ctx, kind, { name, plan, env }, (server, store) =>
       withGenerators(ctx, users, `s1-${kind}`, async (gens) => {
         const roomIds = kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `room${r}`);
         const specs = clientSpecs(kind, Array.from({ length: users }, (_, u) => roomsOf(u).map((r) => roomIds[r]!)), store);
@@ -95,8 +102,10 @@ export async function s1(ctx: Ctx) {
           // CPU, so it skips the window.
           const measureIdle = (ctx.opts.full || (n === sizes.at(-1) && !runs.some((r) => r.kind === kind))) && kind !== 'ws';
           await Promise.all([server.mark(), ...gens.map((g) => g.child.call('mark'))]);
+          if (measureIdle && profile) await server.cpuProfileStart();
           if (measureIdle) await sleep(windowMs);
           const idle = await server.stats(false);
+          if (measureIdle && profile) await server.cpuProfileStop(path.join(ctx.profileDir, name, `idle-${n}.cpuprofile`));
           const genCpu = await Promise.all(gens.map((g) => g.child.call<{ cpuPct: number }>('collect')));
           if (!measureIdle) Object.assign(idle.window, { cpuPct: NaN, cpuSysPct: NaN, cpuWaitPct: NaN, eldP99Ms: NaN, elu: NaN });
           const point: Point = {
@@ -108,6 +117,8 @@ export async function s1(ctx: Ctx) {
             cpuWaitPct: idle.window.cpuWaitPct,
             eldP99Ms: idle.window.eldP99Ms,
             elu: idle.window.elu,
+            gcs: idle.window.gcs,
+            gcMs: idle.window.gcTotalMs,
             handshakesPerSec,
             generatorCpuPct: Math.max(...genCpu.map((g) => g.cpuPct)),
           };
@@ -115,6 +126,7 @@ export async function s1(ctx: Ctx) {
             `    ${n} connections: heap ${point.heapPerConnKiB.toFixed(2)} KiB/conn, rss ${point.rssPerConnKiB.toFixed(2)} KiB/conn, cpu ${point.idleCpuPct.toFixed(2)}% ` +
               `(system ${point.idleSysCpuPct.toFixed(2)}%, event loop busy ${(point.elu * 100).toFixed(2)}%, waited ${point.cpuWaitPct.toFixed(0)}%), ` +
               `eld p99 ${point.eldP99Ms.toFixed(2)} ms, ` +
+              (measureIdle ? `GC ${Object.entries(point.gcs).map(([k, v]) => `${v} ${k}`).join(' ') || 'none'} (${point.gcMs.toFixed(0)} ms), ` : '') +
               (perSec ? `connected at an even ${Math.round(perSec)}/s` : `${Math.round(handshakesPerSec)} handshakes/s while connecting`),
           );
           points.push(point);
@@ -126,7 +138,7 @@ export async function s1(ctx: Ctx) {
   }
   ctx.details.S1 = { sizes, windowMs, runs };
   for (const [i, n] of sizes.entries()) {
-    const m = (kind: ServerKind, key: keyof Point) => median(runs.filter((r) => r.kind === kind).map((r) => r.points[i]![key]));
+    const m = (kind: ServerKind, key: Exclude<keyof Point, 'gcs'>) => median(runs.filter((r) => r.kind === kind).map((r) => r.points[i]![key]));
     const scenario = `S1 ${n.toLocaleString('en-US')} idle`;
     const note = n === 19_500 ? '"20k": 19,500 is the most one process can hold under the 20,000 open-files limit' : undefined;
     const heapRatio = m('project', 'heapPerConnKiB') / m('socketio', 'heapPerConnKiB');

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { notify, serve } from '../lib/ipc.js';
@@ -33,6 +34,9 @@ export interface ServerStats {
     gcMaxMs: number;
     /** Its kind: minor (scavenge), major (mark-compact), incremental or weakcb; '' if none. */
     gcMaxKind: string;
+    /** Collections in the window, by kind, and the main thread's time in them (ms). */
+    gcs: Record<string, number>;
+    gcTotalMs: number;
   };
 }
 
@@ -110,7 +114,38 @@ class SurvivorSampler {
   }
 }
 
-/** Serves `mark`, `stats`, `survivorsStart`/`survivorsStop` and `exit`, then tells the runner it is ready on `port`. */
+/**
+ * V8's CPU profiler over one window (S1's idle window with `--profile`): `--cpu-prof` would cover
+ * the whole life of the process, where the connects outweigh a 50 s idle window many times over.
+ */
+class WindowCpuProfiler {
+  private session: Session | null = null;
+
+  async start() {
+    if (this.session) throw new Error('already profiling');
+    const session = new Session();
+    session.connect();
+    // Twice V8's default rate: a 50 s window at 5 % busy still gets about 5,000 busy samples,
+    // and the sampling (a signal per sample) adds little to what it measures.
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    this.session = session;
+  }
+
+  /** Writes the profile (Chrome DevTools' `.cpuprofile` format) to `file`. */
+  async stop(file: string) {
+    const session = this.session;
+    if (!session) throw new Error('not profiling');
+    this.session = null;
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+  }
+}
+
+/** Serves `mark`, `stats`, `survivorsStart`/`survivorsStop`, `cpuProfileStart`/`cpuProfileStop` and `exit`, then tells the runner it is ready on `port`. */
 export function serveStats(opts: { port: number; connections: () => number; close: () => Promise<void> }) {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
@@ -120,16 +155,23 @@ export function serveStats(opts: { port: number; connections: () => number; clos
   let wait0 = runQueueWaitNs();
   let gcMaxMs = 0;
   let gcMaxKind = '';
+  let gcs: Record<string, number> = {};
+  let gcTotalMs = 0;
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
+      const kind = GC_KINDS[gcKindOf(e)] ?? 'other';
+      gcs[kind] = (gcs[kind] ?? 0) + 1;
+      gcTotalMs += e.duration;
       if (e.duration <= gcMaxMs) continue;
       gcMaxMs = e.duration;
-      gcMaxKind = GC_KINDS[gcKindOf(e)] ?? '';
+      gcMaxKind = kind;
     }
   }).observe({ entryTypes: ['gc'] });
   const mark = () => {
     gcMaxMs = 0;
     gcMaxKind = '';
+    gcs = {};
+    gcTotalMs = 0;
     wait0 = runQueueWaitNs();
     cpu0 = process.cpuUsage();
     t0 = performance.now();
@@ -137,10 +179,13 @@ export function serveStats(opts: { port: number; connections: () => number; clos
     eld.reset();
   };
   const survivors = new SurvivorSampler();
+  const cpuProfiler = new WindowCpuProfiler();
   serve({
     mark: () => mark(),
     survivorsStart: () => survivors.start(),
     survivorsStop: (req: { file: string }) => survivors.stop(req.file),
+    cpuProfileStart: () => cpuProfiler.start(),
+    cpuProfileStop: (req: { file: string }) => cpuProfiler.stop(req.file),
     async stats(req: { gc?: boolean }): Promise<ServerStats> {
       // Measure the window before collecting garbage, so the GC does not count as load.
       const ms = performance.now() - t0;
@@ -158,6 +203,8 @@ export function serveStats(opts: { port: number; connections: () => number; clos
         eldMaxMs: eld.max / 1e6,
         gcMaxMs,
         gcMaxKind,
+        gcs,
+        gcTotalMs,
       };
       if (req.gc) {
         const gc = exposedGc();
