@@ -100,6 +100,38 @@ describe('aligned heartbeats', () => {
     }
   });
 
+  it('writes each ping to the TCP socket as one pre-built WebSocket text frame', async () => {
+    const { port } = await start({ align: true });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    const pings: boolean[] = [];
+    ws.on('message', (data, isBinary) => {
+      if (String(data) === '2') {
+        pings.push(isBinary);
+        ws.send('3');
+      }
+    });
+    try {
+      await new Promise((resolve) => ws.once('open', resolve));
+      for (let i = 0; i < 50 && io.engine.clientsCount === 0; i++) await sleep(10);
+      const [engineSocket] = Object.values(io.engine.clients) as { transport: { socket: { _socket: import('node:net').Socket } } }[];
+      const tcp = engineSocket!.transport.socket._socket;
+      const writes: string[] = [];
+      const write = tcp._write.bind(tcp);
+      const writev = tcp._writev!.bind(tcp);
+      tcp._write = (chunk: Buffer, encoding, cb) => (writes.push(`write ${Buffer.from(chunk).toString('hex')}`), write(chunk, encoding, cb));
+      tcp._writev = (chunks, cb) => (writes.push(`writev ${chunks.length}`), writev(chunks, cb));
+      await sleep(2.5 * INTERVAL);
+      // The client got text pings and kept answering them; each was one write of the whole frame.
+      expect(pings.length).toBeGreaterThanOrEqual(2);
+      expect(pings.every((binary) => binary === false)).toBe(true);
+      expect(writes.length).toBe(pings.length);
+      expect(new Set(writes)).toEqual(new Set(['write 810132']));
+      expect(io.engine.clientsCount).toBe(1);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('lets go of clients that leave', async () => {
     const { port, wheel } = await start({ align: true });
     await connectSpread(port, 5, 0);

@@ -7,7 +7,7 @@ interface HeartbeatSocket {
   readyState: string;
   pingIntervalTimer: NodeJS.Timeout | null;
   hasRefreshedPingTimeout: boolean;
-  sendPacket(type: 'ping'): void;
+  sendPacket(type: 'ping', data: undefined, options: typeof PING_OPTIONS): void;
   resetPingTimeout(): void;
   on(event: 'heartbeat' | 'close', listener: (this: HeartbeatSocket) => void): unknown;
   /** The wheel's slot of this socket's next ping (set here). */
@@ -19,6 +19,17 @@ interface EngineLike {
 }
 
 const SLOT = Symbol('heartbeat slot');
+
+/**
+ * The ping as one WebSocket frame, built once: FIN and text opcode, length 1, Engine.IO's ping
+ * packet `2`. Engine.IO writes a packet that carries `wsPreEncodedFrame` as it is (Socket.IO
+ * broadcasts use the same path) and encodes it as usual on any other transport. Otherwise each
+ * ping built a header and a payload buffer and reached the TCP socket as a corked pair, a
+ * `writev`: most of what an idle node spends in JavaScript (docs/benchmarks.md, fifteenth round).
+ * `compress` is what Engine.IO sets on every packet's options; set here, the shared object stays
+ * as it is.
+ */
+const PING_OPTIONS = { compress: true, wsPreEncodedFrame: [Buffer.from([0x81, 0x01, 0x32])] };
 
 /** The wheel's slot: the pings due in the same slot leave together. */
 export const HEARTBEAT_SLOT_MS = 100;
@@ -91,7 +102,7 @@ export function alignHeartbeats(engine: EngineLike, pingIntervalMs: number, slot
   const ping = (socket: HeartbeatSocket) => {
     if (socket.readyState !== 'open') return;
     socket.hasRefreshedPingTimeout = false;
-    socket.sendPacket('ping');
+    socket.sendPacket('ping', undefined, PING_OPTIONS);
     socket.resetPingTimeout();
   };
   // Shared by every socket (no closure per connection). 'heartbeat' is Engine.IO's event for a
