@@ -102,6 +102,8 @@ describe('aligned heartbeats', () => {
 
   it('writes each ping to the TCP socket as one pre-built WebSocket text frame', async () => {
     const { port } = await start({ align: true });
+    type EngineSocket = { transport: { socket: { _socket: import('node:net').Socket } } };
+    const connected = new Promise<EngineSocket>((resolve) => io.engine.once('connection', (socket: unknown) => resolve(socket as EngineSocket)));
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
     const pings: boolean[] = [];
     ws.on('message', (data, isBinary) => {
@@ -111,10 +113,7 @@ describe('aligned heartbeats', () => {
       }
     });
     try {
-      await new Promise((resolve) => ws.once('open', resolve));
-      for (let i = 0; i < 50 && io.engine.clientsCount === 0; i++) await sleep(10);
-      const [engineSocket] = Object.values(io.engine.clients) as { transport: { socket: { _socket: import('node:net').Socket } } }[];
-      const tcp = engineSocket!.transport.socket._socket;
+      const tcp = (await connected).transport.socket._socket;
       const writes: string[] = [];
       const write = tcp._write.bind(tcp);
       const writev = tcp._writev!.bind(tcp);
