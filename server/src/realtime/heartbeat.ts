@@ -25,9 +25,9 @@ const SLOT = Symbol('heartbeat slot');
  * packet `2`. Engine.IO writes a packet that carries `wsPreEncodedFrame` as it is (Socket.IO
  * broadcasts use the same path) and encodes it as usual on any other transport. Otherwise each
  * ping built a header and a payload buffer and reached the TCP socket as a corked pair, a
- * `writev`: most of what an idle node spends in JavaScript (docs/benchmarks.md, fifteenth round).
- * `compress` is what Engine.IO sets on every packet's options; set here, the shared object stays
- * as it is.
+ * `writev`: the largest part of what an idle node spends in JavaScript (docs/benchmarks.md,
+ * fifteenth round). `compress` is what Engine.IO sets on every packet's options; set here, the
+ * shared object stays as it is.
  */
 const PING_OPTIONS = { compress: true, wsPreEncodedFrame: [Buffer.from([0x81, 0x01, 0x32])] };
 
