@@ -63,6 +63,12 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
       expect(all.every((r) => r === 1), `${name} reach: ${all.join(', ')}`).toBe(true);
     }
 
+    // S4 also compares split pairs with co-located ones on the same two nodes.
+    expect(ctx.rows.filter((r) => r.scenario.startsWith('S4 ') && r.metric.includes('split vs co-located')).map((r) => r.metric.split(',')[0])).toEqual([
+      'added peer p50',
+      'added peer p99',
+    ]);
+
     // --survivors: a profile of what outlived young collections for each server of each S4 window.
     const survivors = ctx.details.survivors as { file: string; bytesPerSec: number; top: unknown[] }[];
     const s4Servers = (ctx.details.S4 as { fixedRuns: { setup: { nodes: number } }[] }).fixedRuns.reduce((a, r) => a + r.setup.nodes, 0);

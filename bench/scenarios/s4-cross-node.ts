@@ -48,6 +48,12 @@ interface Setup {
   adapter?: string;
   /** Redis configured on a single node (rate limits, presence and adapter in Redis, no second node). */
   redis?: boolean;
+  /**
+   * Two nodes with both members of each pair on the same node: the same processes, cores, Redis
+   * and load per node as split pairs, with nothing crossing. Split against co-located is what
+   * the crossing itself adds.
+   */
+  colocated?: boolean;
 }
 
 export async function s4(ctx: Ctx) {
@@ -66,7 +72,7 @@ export async function s4(ctx: Ctx) {
 
   /** Starts the setup, connects side A (even users) to node 0 and side B to the last node, runs `fn`. */
   async function withSetup<T>(setup: Setup, fn: (load: Parameters<typeof runStage>[0]) => Promise<T>): Promise<T> {
-    const label = `s4-${setup.kind}-${setup.nodes}n${setup.redis ? '-redis' : ''}${setup.adapter ? `-${setup.adapter}` : ''}`;
+    const label = `s4-${setup.kind}-${setup.nodes}n${setup.redis ? '-redis' : ''}${setup.colocated ? '-colocated' : ''}${setup.adapter ? `-${setup.adapter}` : ''}`;
     let store: ProjectStore | null = null;
     const servers: Server[] = [];
     let gens: Generator[] = [];
@@ -93,19 +99,28 @@ export async function s4(ctx: Ctx) {
       gens = await spawnGenerators(ctx, 2, label);
       const roomIds = setup.kind === 'project' ? store!.seeded.conversationIds : plan.conversations.map((_, r) => `pair${r}`);
       const specs = clientSpecs(setup.kind, Array.from({ length: users }, (_, u) => [roomIds[Math.floor(u / 2)]!]), store);
-      const sides = [0, 1].map((side) => specs.filter((_, u) => u % 2 === side));
-      const conns = await Promise.all(
-        [0, 1].map((side) => connectClients([gens[side]!], { protocol: protocolOf(setup.kind), port: servers[side === 0 ? 0 : servers.length - 1]!.port }, sides[side]!)),
+      // Side A (even users) is on generator 0 and side B on generator 1. Split pairs put side A on
+      // node 0 and side B on the last node; co-located pairs put both members of pair i on node
+      // i mod 2, so each node carries the same load and nothing has to cross.
+      const nodeOf = (u: number) => (setup.colocated ? Math.floor(u / 2) % servers.length : u % 2 === 0 ? 0 : servers.length - 1);
+      const placements: { gen: number; index: number }[] = [];
+      await Promise.all(
+        [0, 1].map(async (side) => {
+          for (let node = 0; node < servers.length; node++) {
+            const group = specs.map((_, u) => u).filter((u) => u % 2 === side && nodeOf(u) === node);
+            if (group.length === 0) continue;
+            const c = await connectClients([gens[side]!], { protocol: protocolOf(setup.kind), port: servers[node]!.port }, group.map((u) => specs[u]!));
+            if (c.failed) throw new Error(`S4: ${c.failed} clients failed to connect: ${c.errors.join('; ')}`);
+            group.forEach((u, k) => (placements[u] = { gen: side, index: c.placements[k]!.index }));
+          }
+        }),
       );
-      for (const c of conns) if (c.failed) throw new Error(`S4: ${c.failed} clients failed to connect: ${c.errors.join('; ')}`);
       // What the connections just allocated is still in the young generation, and the first
       // scavenge copies all of it: a pause of 50-80 ms, seconds into the first window at these
       // rates (thirteenth round). A server whose clients arrived over time never has it, so
       // collect it before measuring, on every server alike.
       if (!ctx.opts.smoke) await Promise.all(servers.map((s) => s.stats(true)));
-      // Pair i: side A is user 2i (gen 0, index i), side B user 2i+1 (gen 1, index i). Both send,
-      // so every user stays far below the project's 10 messages/s each.
-      const placements = Array.from({ length: users }, (_, u) => conns[u % 2]!.placements[Math.floor(u / 2)]!).map((p, u) => ({ gen: u % 2, index: p.index }));
+      // Both members of a pair send, so every user stays far below the project's 10 messages/s each.
       const senders = sendersByGenerator(
         gens,
         placements,
@@ -122,7 +137,9 @@ export async function s4(ctx: Ctx) {
 
   const fixedRuns: { setup: Setup; rate: number; stage: StageResult; failure: string | null }[] = [];
   const runFixed = async (setup: Setup, rate: number) => {
-    ctx.log(`  S4 ${setup.kind} ${setup.nodes} node(s)${setup.redis ? ' with Redis' : ''}${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`);
+    ctx.log(
+      `  S4 ${setup.kind} ${setup.nodes} node(s)${setup.redis ? ' with Redis' : ''}${setup.colocated ? ', pairs co-located' : ''}${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`,
+    );
     try {
       const windows = await withSetup(setup, async (load) => {
         if (!ctx.opts.smoke) await runStage(load, rate, ctx.opts.full ? 1_000 : 500); // warm-up
@@ -190,9 +207,16 @@ export async function s4(ctx: Ctx) {
   // One node with Redis: separates what Redis on the send path costs from what crossing nodes
   // costs (full runs only, to keep the quick pass short).
   if (ctx.opts.full || given !== null) await runFixed({ kind: 'project', nodes: 1, redis: true, adapter: 'pubsub' }, rate);
+  // Two nodes with co-located pairs: full runs, --s4-rate and the smoke test; not the quick pass,
+  // to keep it short.
+  const colocated = ctx.opts.full || ctx.opts.smoke || given !== null;
   await runFixed({ kind: 'socketio', nodes: 1 }, rate);
   await runFixed({ kind: 'socketio', nodes: 2 }, rate);
-  for (const adapter of ctx.opts.adapters) await runFixed({ kind: 'project', nodes: 2, adapter }, rate);
+  if (colocated) await runFixed({ kind: 'socketio', nodes: 2, colocated: true }, rate);
+  for (const adapter of ctx.opts.adapters) {
+    await runFixed({ kind: 'project', nodes: 2, adapter }, rate);
+    if (colocated) await runFixed({ kind: 'project', nodes: 2, adapter, colocated: true }, rate);
+  }
   if (!ctx.opts.smoke) {
     await runFixed({ kind: 'socketio', nodes: 1 }, rate);
     await runFixed({ kind: 'project', nodes: 1 }, rate);
@@ -214,13 +238,15 @@ export async function s4(ctx: Ctx) {
       await runFixed({ kind: 'project', nodes: 1 }, r);
       await runFixed({ kind: 'socketio', nodes: 1 }, r);
       await runFixed({ kind: 'socketio', nodes: 2 }, r);
+      await runFixed({ kind: 'socketio', nodes: 2, colocated: true }, r);
       await runFixed({ kind: 'project', nodes: 2, adapter }, r);
+      await runFixed({ kind: 'project', nodes: 2, adapter, colocated: true }, r);
       await runFixed({ kind: 'project', nodes: 1 }, r);
     }
   }
   ctx.details.S4 = { pairs, rate, single, fixedRuns, twoNode, halfOfTwo };
 
-  const fixed = (kind: ServerKind, nodes: number, adapter?: string, redis = false, at = rate) =>
+  const fixed = (kind: ServerKind, nodes: number, adapter?: string, redis = false, at = rate, colocatedPairs = false) =>
     fixedRuns
       .filter(
         (r) =>
@@ -229,7 +255,8 @@ export async function s4(ctx: Ctx) {
           r.setup.kind === kind &&
           r.setup.nodes === nodes &&
           (adapter === undefined || r.setup.adapter === adapter) &&
-          (r.setup.redis ?? false) === redis,
+          (r.setup.redis ?? false) === redis &&
+          (r.setup.colocated ?? false) === colocatedPairs,
       )
       .map((r) => r.stage);
   const lat = (runs: StageResult[], p: 'p50' | 'p99') => median(runs.map((s) => s.peer[p]));
@@ -271,6 +298,23 @@ export async function s4(ctx: Ctx) {
           ratio: null,
           ...(p === 'p99' ? { target: '≤ 5 ms (project)', pass: reachOk(two) && added <= 5 } : {}),
           note: reachOk(two) ? undefined : 'not every message reached the peer',
+        });
+      }
+      // The crossing alone: split pairs against co-located ones on the same two nodes.
+      const together = fixed('project', 2, adapter, false, at, true);
+      const baseTogether = fixed('socketio', 2, undefined, false, at, true);
+      if (together.length === 0) continue;
+      for (const p of ['p50', 'p99'] as const) {
+        const added = lat(two, p) - lat(together, p);
+        addRow(ctx, {
+          scenario: `S4 ${adapter}`,
+          metric: `added peer ${p}, pairs split vs co-located on the same 2 nodes, at ${Math.round(at)} msg/s (${of})`,
+          unit: 'ms',
+          baselineName: 'socket.io+redis',
+          baseline: baseTogether.length ? lat(fixed('socketio', 2, undefined, false, at), p) - lat(baseTogether, p) : null,
+          project: added,
+          ratio: null,
+          note: reachOk(together) ? undefined : 'not every message reached the peer (co-located)',
         });
       }
     }
