@@ -135,8 +135,11 @@ export async function s4(ctx: Ctx) {
     }
   }
 
-  const fixedRuns: { setup: Setup; rate: number; stage: StageResult; failure: string | null }[] = [];
+  /** Every window of every fixed-rate run; `run` numbers the runs (a setup started afresh). */
+  const fixedRuns: { setup: Setup; rate: number; run: number; stage: StageResult; failure: string | null }[] = [];
+  let runs = 0;
   const runFixed = async (setup: Setup, rate: number) => {
+    const run = ++runs;
     ctx.log(
       `  S4 ${setup.kind} ${setup.nodes} node(s)${setup.redis ? ' with Redis' : ''}${setup.colocated ? ', pairs co-located' : ''}${setup.adapter ? ` ${setup.adapter}` : ''} at ${Math.round(rate)} msg/s`,
     );
@@ -160,11 +163,11 @@ export async function s4(ctx: Ctx) {
         ctx.log(
           `    peer p50 ${s.peer.p50} p99 ${s.peer.p99} ms, ack p99 ${s.ack.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, longest gc ${gc}${failure ? ` -- ${failure}` : ''}`,
         );
-        fixedRuns.push({ setup, rate, stage: s, failure });
+        fixedRuns.push({ setup, rate, run, stage: s, failure });
       }
     } catch (err) {
       ctx.log(`    failed: ${err instanceof Error ? err.message : String(err)}`);
-      fixedRuns.push({ setup, rate, stage: null as unknown as StageResult, failure: String(err) });
+      fixedRuns.push({ setup, rate, run, stage: null as unknown as StageResult, failure: String(err) });
     }
   };
 
@@ -241,6 +244,7 @@ export async function s4(ctx: Ctx) {
       await runFixed({ kind: 'socketio', nodes: 2, colocated: true }, r);
       await runFixed({ kind: 'project', nodes: 2, adapter }, r);
       await runFixed({ kind: 'project', nodes: 2, adapter, colocated: true }, r);
+      await runFixed({ kind: 'socketio', nodes: 1 }, r);
       await runFixed({ kind: 'project', nodes: 1 }, r);
     }
   }
@@ -329,6 +333,31 @@ export async function s4(ctx: Ctx) {
       baseline: single?.best?.ackedPerSec ?? 0,
       project: tput,
       note: typeof t === 'object' && t.generatorBound ? 'ramp ended on a saturated generator' : undefined,
+    });
+  }
+  // The one-node setups run first and last at each rate, minutes apart, with nothing changed in
+  // between: how far their p99 moves is the yardstick for the added-latency rows above, which are
+  // differences of the same kind.
+  for (const at of new Set(fixedRuns.map((r) => r.rate))) {
+    const drift = (kind: ServerKind) => {
+      const byRun = new Map<number, StageResult[]>();
+      for (const r of fixedRuns) {
+        if (r.stage && r.rate === at && r.setup.kind === kind && r.setup.nodes === 1 && !r.setup.redis) byRun.set(r.run, [...(byRun.get(r.run) ?? []), r.stage]);
+      }
+      const ids = [...byRun.keys()].sort((a, b) => a - b);
+      return ids.length < 2 ? null : lat(byRun.get(ids[ids.length - 1]!)!, 'p99') - lat(byRun.get(ids[0]!)!, 'p99');
+    };
+    const project = drift('project');
+    if (project === null) continue;
+    addRow(ctx, {
+      scenario: 'S4 repeat',
+      metric: `peer p99, 1 node, last run − first run, at ${Math.round(at)} msg/s`,
+      unit: 'ms',
+      baselineName: 'socket.io',
+      baseline: drift('socketio'),
+      project,
+      ratio: null,
+      note: 'the same setup minutes apart: how far a p99 moves with nothing changed',
     });
   }
 }
