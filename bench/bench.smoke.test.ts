@@ -63,6 +63,15 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
       expect(all.every((r) => r === 1), `${name} reach: ${all.join(', ')}`).toBe(true);
     }
 
+    // Every stage reports what the machine's Postgres and Redis used (from /proc, on Linux).
+    if (process.platform === 'linux') {
+      const stages = (ctx.details.S4 as { fixedRuns: { stage: { postgresCpuPct: number | null; redisCpuPct: number | null } }[] }).fixedRuns.map((r) => r.stage);
+      for (const st of stages) {
+        expect(st.postgresCpuPct).toBeGreaterThanOrEqual(0);
+        expect(st.redisCpuPct).toBeGreaterThanOrEqual(0);
+      }
+    }
+
     // S4 also compares split pairs with co-located ones on the same two nodes.
     expect(ctx.rows.filter((r) => r.scenario.startsWith('S4 ') && r.metric.includes('split vs co-located')).map((r) => r.metric.split(',')[0])).toEqual([
       'added peer p50',

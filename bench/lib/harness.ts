@@ -13,6 +13,7 @@ import { loadConfig } from '../../server/src/config.js';
 import type { ClientSpec, Protocol, SenderSpec } from '../generator/generator.js';
 import type { ServerStats } from '../servers/stats.js';
 import { latencyOf, mergeHistograms, type Latency } from './histogram.js';
+import { serviceCpuPct, serviceTicks } from './services-cpu.js';
 import { Child, GENERATOR_CPU, REPO_DIR, RESULTS_DIR, SERVER_CPU, freePort, isSourceMode, nextSourceAddress } from './proc.js';
 import { withEmptyPgliteCluster } from '../../server/src/test/pglite-template.js';
 import { DATABASE_URL, REDIS_URL, deleteRedisKeys, dropSchema, seed, type SeedPlan, type Seeded } from './seed.js';
@@ -396,6 +397,12 @@ export interface StageResult {
   serverGcMaxMs: number[];
   /** The kind of each server's longest GC pause (stats.ts). */
   serverGcMaxKind: string[];
+  /**
+   * CPU of the machine's Postgres and Redis processes over the stage, % of one core (null
+   * without /proc). They share the cores with the servers; whatever else used them is included.
+   */
+  postgresCpuPct: number | null;
+  redisCpuPct: number | null;
   lastSeqByRoom: Record<string, number>;
   ackedByRoom: Record<string, number>;
 }
@@ -425,6 +432,7 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
   const { gens, senders } = load;
   const totalSenders = senders.reduce((a, s) => a + s.length, 0);
   await Promise.all([...gens.map((g) => g.child.call('mark')), ...load.servers.map((s) => s.mark())]);
+  const servicesFrom = serviceTicks();
   const replies = await Promise.all(
     gens.map((g, i) =>
       g.child.call<LoadReply>(
@@ -435,6 +443,7 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     ),
   );
   const serverStats = await Promise.all(load.servers.map((s) => s.stats(false)));
+  const services = serviceCpuPct(servicesFrom, serviceTicks());
   let expected = 0;
   for (const r of replies) for (const [room, n] of Object.entries(r.issuedByRoom)) expected += n * load.roomSize(room);
   const drainUntil = Date.now() + (o.drainMs ?? 5_000);
@@ -484,6 +493,8 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     serverEldMaxMs: serverStats.map((s) => s.window.eldMaxMs),
     serverGcMaxMs: serverStats.map((s) => s.window.gcMaxMs),
     serverGcMaxKind: serverStats.map((s) => s.window.gcMaxKind),
+    postgresCpuPct: services?.postgres ?? null,
+    redisCpuPct: services?.redis ?? null,
     lastSeqByRoom,
     ackedByRoom,
   };
@@ -492,6 +503,10 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
   ack.destroy();
   return result;
 }
+
+/** ", postgres cpu N%, redis cpu N%" for a stage's log line; empty without readings. */
+export const servicesNote = (s: StageResult) =>
+  s.postgresCpuPct === null || s.redisCpuPct === null ? '' : `, postgres cpu ${s.postgresCpuPct.toFixed(0)}%, redis cpu ${s.redisCpuPct.toFixed(0)}%`;
 
 /** A stage passes with p99 latency at or under this. */
 const P99_LIMIT_MS = 100;
@@ -539,7 +554,7 @@ export async function ramp(
     ctx.log(
       `    ${o.label} ${Math.round(rate)} msg/s: ${Math.round(s.deliveriesPerSec)} deliveries/s, ${Math.round(s.ackedPerSec)} acks/s, ` +
         `${o.latency} p50 ${lat.p50} p99 ${lat.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%, longest stall ${s.serverEldMaxMs.map((c) => c.toFixed(0)).join('/')} ms, gc ${s.serverGcMaxMs.map((c) => c.toFixed(0)).join('/')} ms${s.serverGcMaxKind.some(Boolean) ? ` ${s.serverGcMaxKind.map((k) => k || '-').join('/')}` : ''}), ` +
-        `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${failure ? ` -- ${failure}` : ''}`,
+        `gen cpu ${s.genCpuMaxPct.toFixed(0)}%${servicesNote(s)}${failure ? ` -- ${failure}` : ''}`,
     );
     await sleep(50);
     return { s, failure };

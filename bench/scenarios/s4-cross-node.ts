@@ -24,6 +24,7 @@ import {
   ramp,
   runStage,
   sendersByGenerator,
+  servicesNote,
   size,
   spawnGenerators,
   startServer,
@@ -161,7 +162,8 @@ export async function s4(ctx: Ctx) {
         const failure = stageFailure(s, 'ack', Infinity);
         const gc = s.serverGcMaxMs.map((ms, i) => `${ms.toFixed(0)} ms${s.serverGcMaxKind[i] ? ` ${s.serverGcMaxKind[i]}` : ''}`).join(' / ');
         ctx.log(
-          `    peer p50 ${s.peer.p50} p99 ${s.peer.p99} ms, ack p99 ${s.ack.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, longest gc ${gc}${failure ? ` -- ${failure}` : ''}`,
+          `    peer p50 ${s.peer.p50} p99 ${s.peer.p99} ms, ack p50 ${s.ack.p50} p99 ${s.ack.p99} ms, reach ${(s.reach * 100).toFixed(2)}%, ` +
+            `server cpu ${s.serverCpuPct.map((c) => c.toFixed(0)).join('/')}% (waited ${s.serverCpuWaitPct.map((c) => c.toFixed(0)).join('/')}%)${servicesNote(s)}, longest gc ${gc}${failure ? ` -- ${failure}` : ''}`,
         );
         fixedRuns.push({ setup, rate, run, stage: s, failure });
       }
