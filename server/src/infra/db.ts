@@ -5,9 +5,19 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import type { PgliteRequest, PgliteResponse, PgliteWorkerData, WireError } from './pglite-worker.js';
 
+/** How to send one statement. */
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name on each Postgres connection, once, and only bind and
+   * execute it afterwards: for hot statements, whose parse and plan would otherwise be paid on
+   * every call (docs/decisions.md). One name, one text. PGlite ignores it.
+   */
+  name?: string;
+}
+
 /** Something SQL can be sent to: the database itself or an open transaction. */
 export interface Queryable {
-  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<{ rows: T[] }>;
 }
 
 /**
@@ -43,6 +53,10 @@ function timed<T>(observe: QueryObserver | undefined, run: () => Promise<T>): Pr
   );
 }
 
+/** A `pg` query config: named (prepared once per connection) when the options say so. */
+const statement = (text: string, values: unknown[], opts?: QueryOptions): pg.QueryConfig =>
+  opts?.name ? { name: opts.name, text, values } : { text, values };
+
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   constructor(
@@ -50,15 +64,15 @@ class PostgresDb implements Db {
     private readonly observe?: QueryObserver,
   ) {}
 
-  query<T extends object>(sql: string, params: unknown[] = []) {
-    return timed(this.observe, () => this.pool.query(sql, params)) as Promise<{ rows: T[] }>;
+  query<T extends object>(sql: string, params: unknown[] = [], opts?: QueryOptions) {
+    return timed(this.observe, () => this.pool.query(statement(sql, params, opts))) as Promise<{ rows: T[] }>;
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const q: Queryable = {
-      query: <R extends object>(sql: string, params: unknown[] = []) =>
-        timed(this.observe, () => client.query(sql, params)) as Promise<{ rows: R[] }>,
+      query: <R extends object>(sql: string, params: unknown[] = [], opts?: QueryOptions) =>
+        timed(this.observe, () => client.query(statement(sql, params, opts))) as Promise<{ rows: R[] }>,
     };
     let broken = false;
     try {
