@@ -5,7 +5,9 @@
  * delivery latency at 50 % load, as added p50/p99 over the single node (no Redis) at the same
  * rate. Full runs compare at 50 % of the single node's sustainable rate and again at 50 % of the
  * two nodes'; the quick pass once, at 50 % of the lower of the two. Each adapter of `--adapter`
- * runs in turn (REDIS_ADAPTER).
+ * runs in turn (REDIS_ADAPTER). Full runs and `--s4-rate` also run the two nodes with each pair's
+ * members on the same node, so split against co-located pairs gives what the crossing itself adds,
+ * and report how far the one-node p99 moved between its first and last run (`S4 repeat`).
  *
  * Baseline: bare Socket.IO with @socket.io/redis-adapter across two processes, against one bare
  * Socket.IO process, at the same rate. The second node runs on the generators' core, so each node
@@ -71,7 +73,10 @@ export async function s4(ctx: Ctx) {
   const users = pairs * 2;
   const plan = { users, conversations: Array.from({ length: pairs }, (_, i) => ({ kind: 'match' as const, members: [2 * i, 2 * i + 1] })) };
 
-  /** Starts the setup, connects side A (even users) to node 0 and side B to the last node, runs `fn`. */
+  /**
+   * Starts the setup, connects its clients (split pairs: side A, the even users, to node 0 and
+   * side B to the last node; co-located pairs: pair i to node i mod 2), runs `fn`.
+   */
   async function withSetup<T>(setup: Setup, fn: (load: Parameters<typeof runStage>[0]) => Promise<T>): Promise<T> {
     const label = `s4-${setup.kind}-${setup.nodes}n${setup.redis ? '-redis' : ''}${setup.colocated ? '-colocated' : ''}${setup.adapter ? `-${setup.adapter}` : ''}`;
     let store: ProjectStore | null = null;
