@@ -130,12 +130,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * A whole batch of sends in one round trip: `chat_send_batch` (migration 7) locks, judges,
  * numbers, inserts and moves counters and read positions in one statement, and returns one row
  * per input in input order. Being a PL/pgSQL function, its plan is made once per connection.
+ * The outer call is sent as a named statement, so Postgres parses and plans it once per
+ * connection too: for a batch of one message that saved a median of 110 µs of the call's
+ * 530-700 µs of Postgres CPU (sixteenth round in docs/benchmarks.md). Being a bare function call,
+ * its plan cannot drift with the table statistics.
  */
 const SEND_BATCH_SQL = 'SELECT * FROM chat_send_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])';
-// Sent as a named statement, so Postgres parses and plans this outer call once per connection.
-// For a batch of one message that saved a median of 110 µs of the call's 530-700 µs of Postgres
-// CPU (sixteenth round in docs/benchmarks.md). The function's own plan is kept per connection
-// anyway. The outer plan cannot drift with the statistics: it is a function call and nothing else.
 
 /** One row of `chat_send_batch`: the verdict on one input, with its message when it has one. */
 type SendRow = MessageRow & { ord: number; status: 'not_found' | 'not_member' | 'cannot_post' | 'existing' | 'repeat' | 'fresh'; created: boolean };
