@@ -80,7 +80,7 @@ describe('GroupCommit', () => {
     ]);
   });
 
-  it('runs different keys side by side in separate lanes, one batch per lane at a time', async () => {
+  it('runs batches of different keys side by side, up to `lanes` of them', async () => {
     const r = recorder();
     const gc = new GroupCommit(r.run, (i: string) => i.split(':')[0]!, { maxWaitMs: 1, maxBatch: 10, lanes: 8 });
     const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
@@ -98,6 +98,58 @@ describe('GroupCommit', () => {
       expect(holding[0]!.filter((i) => i.startsWith(`${k}:`))).toEqual([`${k}:1`, `${k}:2`]);
     }
     expect(r.batches.length).toBeLessThanOrEqual(8);
+  });
+
+  it('never puts a key in two batches in flight: its later items wait, and keep their order', async () => {
+    const r = recorder();
+    const gc = new GroupCommit(r.run, (i: string) => i.split(':')[0]!, { maxWaitMs: 1, maxBatch: 10, lanes: 4 });
+    const first = gc.submit('a:1');
+    await until(() => r.batches.length === 1);
+    const later = [gc.submit('a:2'), gc.submit('b:1'), gc.submit('a:3')];
+    // A lane is free, so b:1 starts beside the batch in flight; a:2 and a:3 wait for it.
+    await until(() => r.batches.length === 2);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(r.batches).toEqual([['a:1'], ['b:1']]);
+    await r.finishNext();
+    await first;
+    await until(() => r.batches.length === 3);
+    expect(r.batches[2]).toEqual(['a:2', 'a:3']);
+    await r.finishNext();
+    await r.finishNext();
+    await expect(Promise.all(later)).resolves.toEqual(['done a:2', 'done b:1', 'done a:3']);
+  });
+
+  it('starts a batch beside one in flight only once spillAt items wait; fewer wait for the commit', async () => {
+    const r = recorder();
+    const gc = new GroupCommit(r.run, (i: string) => i, { maxWaitMs: 1, maxBatch: 10, lanes: 2, spillAt: 3 });
+    const all = [gc.submit('m0')];
+    await until(() => r.batches.length === 1);
+    all.push(gc.submit('m1'), gc.submit('m2'));
+    await new Promise((res) => setTimeout(res, 20));
+    // Two waiting: not worth a second transaction yet.
+    expect(r.batches).toHaveLength(1);
+    all.push(gc.submit('m3'));
+    await until(() => r.batches.length === 2);
+    expect(r.batches[1]).toEqual(['m1', 'm2', 'm3']);
+    // Both lanes busy: the next one waits whatever the count.
+    all.push(gc.submit('m4'), gc.submit('m5'), gc.submit('m6'), gc.submit('m7'));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(r.batches).toHaveLength(2);
+    // A lane frees and four wait: they spill into it while the other batch still commits.
+    await r.finishNext();
+    await until(() => r.batches.length === 3);
+    expect(r.batches[2]).toEqual(['m4', 'm5', 'm6', 'm7']);
+    all.push(gc.submit('m8'));
+    await r.finishNext();
+    await new Promise((res) => setTimeout(res, 20));
+    // One batch still in flight and one item waiting: it waits for that commit, then goes at once.
+    expect(r.batches).toHaveLength(3);
+    await r.finishNext();
+    await until(() => r.batches.length === 4);
+    expect(r.batches[3]).toEqual(['m8']);
+    await r.finishNext();
+    await expect(Promise.all(all)).resolves.toHaveLength(9);
+    expect(r.maxInFlight()).toBe(2);
   });
 
   it('drain starts what waits and resolves when every lane is idle', async () => {

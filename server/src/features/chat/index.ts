@@ -10,14 +10,24 @@ import { summaryColumns, toSummary } from '../accounts/store.js';
 export const mentionsIn = (body: string) => [...new Set([...body.matchAll(/(?:^|[^\w@])@([a-zA-Z0-9_]{3,20})\b/g)].map((m) => m[1]!.toLowerCase()))];
 
 /**
- * Group-commit lanes of one node. Postgres: batches for different conversations commit side by
- * side, on at most half the pool so that handshakes and reads still get connections. Unset, a
- * single node takes two and a node of a cluster (REDIS_URL set) one: the nodes' lanes add up on
- * one database, and more lanes mean smaller batches, each paying a batch's fixed cost. PGlite is
- * one connection, so one batch at a time.
+ * Group-commit lanes of one node: how many chat transactions it may have in flight at once.
+ * Postgres: batches for different conversations commit side by side, on at most half the pool so
+ * that handshakes and reads still get connections. Unset, a single node takes two and a node of a
+ * cluster (REDIS_URL set) one: the nodes' lanes add up on one database, and more lanes mean
+ * smaller batches, each paying a batch's fixed cost. PGlite is one connection, so one batch at a
+ * time.
  */
 export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number | undefined, poolSize: number, clustered: boolean) =>
   kind === 'postgres' ? Math.min(lanes ?? (clustered ? 1 : 2), Math.max(1, Math.floor(poolSize / 2))) : 1;
+
+/**
+ * Messages that must be waiting before a second chat transaction starts beside one in flight.
+ * Fewer wait for the commit in flight and go out with whatever else arrived meanwhile. A batch
+ * costs Postgres about 0.45 ms whatever its size plus about 0.06 ms a message. When each lane
+ * committed its own share of the conversations, the same messages went out in twice as many
+ * batches (quick S3 at 3,200 msg/s: Postgres at 57 % of a core then, 35–39 % with this).
+ */
+export const CHAT_BATCH_SPILL_AT = 32;
 
 /** What other features use to run their conversations. */
 export interface ChatService {
@@ -39,6 +49,7 @@ export function registerChat(ctx: AppContext, deps: { notifier: Notifier }): Cha
   const store = chatStore(ctx.db, {
     batchMaxWaitMs: ctx.config.CHAT_BATCH_MAX_WAIT_MS,
     batchLanes: chatBatchLanes(ctx.db.kind, ctx.config.CHAT_BATCH_LANES, ctx.config.DATABASE_POOL_SIZE, Boolean(ctx.config.REDIS_URL)),
+    batchSpillAt: CHAT_BATCH_SPILL_AT,
   });
   const room = (conversationId: string) => io.to(rooms.conversation(conversationId));
   const typing = new TypingTracker((conversationId, userId, isTyping) => {

@@ -118,10 +118,12 @@ export interface ChatStoreOptions {
   /** Most messages in one transaction. Default 256. */
   batchMax?: number;
   /**
-   * Batches that may commit at once, each for its own set of conversations (a conversation
-   * always uses the same lane, so its messages keep their order). Default 1.
+   * Batches that may commit at once, each for its own set of conversations (a conversation is in
+   * at most one of them, so its messages keep their order). Default 1.
    */
   batchLanes?: number;
+  /** Fewest waiting messages that start a batch beside one in flight (GroupCommitOptions.spillAt). */
+  batchSpillAt?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -355,6 +357,7 @@ export function chatStore(db: Db, opts: ChatStoreOptions = {}) {
           maxWaitMs: batchMaxWaitMs,
           maxBatch: opts.batchMax ?? 256,
           lanes: opts.batchLanes ?? 1,
+          spillAt: opts.batchSpillAt,
         })
       : null;
 
