@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { serviceAvailable } from '../server/src/test/services.js';
-import { SERVER_NODE_FLAGS } from './lib/harness.js';
+import { SERVER_NODE_FLAGS, sendersByGenerator } from './lib/harness.js';
 import { REPO_DIR, liveChildren, setSourceMode } from './lib/proc.js';
 import { runBench, SCENARIOS } from './run.js';
 
@@ -31,6 +31,27 @@ it('runs the servers with the Node flags of `npm start`, which the Dockerfile re
   const dockerFlags = (JSON.parse(`[${cmd}]`) as string[]).filter((w) => w.startsWith('--'));
   expect(SERVER_NODE_FLAGS).toContain('--max-semi-space-size=64');
   expect(dockerFlags).toEqual(SERVER_NODE_FLAGS);
+});
+
+it('sends from each generator in an order of its own, so the members of a pair do not send together', () => {
+  // 200 pairs as S3 places them (both members on one generator, side by side) and as S4 does
+  // (one member on each generator, at the same index).
+  const senders = Array.from({ length: 400 }, (_, u) => ({ client: u, room: `pair${Math.floor(u / 2)}` }));
+  const gens = [{}, {}] as Parameters<typeof sendersByGenerator>[0];
+  const s3 = sendersByGenerator(gens, senders.map((_, u) => ({ gen: u < 200 ? 0 : 1, index: u % 200 })), senders);
+  const s4 = sendersByGenerator(gens, senders.map((_, u) => ({ gen: u % 2, index: Math.floor(u / 2) })), senders);
+  for (const lists of [s3, s4]) {
+    // Every sender once.
+    expect(lists.flat().length).toBe(400);
+    expect(new Set(lists.flatMap((l, g) => l.map((s) => `${g}:${s.client}`))).size).toBe(400);
+  }
+  // S3: the pair's two members are rarely next to each other in their generator's round.
+  const adjacent = s3.flatMap((l) => l.slice(1).filter((s, i) => s.room === l[i]!.room)).length;
+  expect(adjacent).toBeLessThan(10);
+  // S4: the same position on both generators (sent at the same instant) is rarely the same pair.
+  expect(s4[0]!.filter((s, i) => s.room === s4[1]![i]!.room).length).toBeLessThan(10);
+  // The same order in every run, for every target.
+  expect(sendersByGenerator(gens, senders.map((_, u) => ({ gen: u % 2, index: Math.floor(u / 2) })), senders)).toEqual(s4);
 });
 
 describe.skipIf(!available)('bench (tiny sizes)', () => {

@@ -662,12 +662,38 @@ export async function withGenerators<T>(ctx: Ctx, clients: number, label: string
   }
 }
 
-/** Groups senders (by client number) per generator, using where each client landed. */
+/**
+ * Groups senders (by client number) per generator, using where each client landed, each
+ * generator's in an order of its own. A generator sends round-robin over its list, so in client
+ * order the members of a room would send back to back (S3: both members of a pair on one
+ * generator) or at the same instant (S4: one member on each generator), and their messages would
+ * share a group-commit batch far more often than people in a conversation do. Until the eighteenth
+ * round they did: S4's co-located pairs then cost Postgres a third fewer transactions than split
+ * pairs at the same rate (docs/benchmarks.md).
+ */
 export function sendersByGenerator(gens: Generator[], placements: Placement[], senders: { client: number; room: string }[]): SenderSpec[][] {
   const out: SenderSpec[][] = gens.map(() => []);
   for (const s of senders) {
     const p = placements[s.client];
     if (p) out[p.gen]!.push({ client: p.index, room: s.room });
+  }
+  return out.map((list, g) => shuffled(list, 0x9e3779b9 ^ (g + 1)));
+}
+
+/** The items in an order fixed by `seed` (Fisher–Yates over mulberry32), so every run and target sends in the same one. */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 }
