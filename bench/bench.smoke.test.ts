@@ -84,12 +84,14 @@ describe.skipIf(!available)('bench (tiny sizes)', () => {
       expect(all.every((r) => r === 1), `${name} reach: ${all.join(', ')}`).toBe(true);
     }
 
-    // Every stage reports what the machine's Postgres and Redis used (from /proc, on Linux).
+    // Every stage reports what the machine's Postgres and Redis used, and the steal time (from
+    // /proc, on Linux; zero on a machine that is not a virtual one).
     if (process.platform === 'linux') {
-      const stages = (ctx.details.S4 as { fixedRuns: { stage: { postgresCpuPct: number | null; redisCpuPct: number | null } }[] }).fixedRuns.map((r) => r.stage);
+      const stages = (ctx.details.S4 as { fixedRuns: { stage: { postgresCpuPct: number | null; redisCpuPct: number | null; stealPct: number | null } }[] }).fixedRuns.map((r) => r.stage);
       for (const st of stages) {
         expect(st.postgresCpuPct).toBeGreaterThanOrEqual(0);
         expect(st.redisCpuPct).toBeGreaterThanOrEqual(0);
+        expect(st.stealPct).toBeGreaterThanOrEqual(0);
       }
     }
 

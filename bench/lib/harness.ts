@@ -403,6 +403,8 @@ export interface StageResult {
    */
   postgresCpuPct: number | null;
   redisCpuPct: number | null;
+  /** The machine's steal time over the stage, in % of one core (services-cpu.ts). */
+  stealPct: number | null;
   lastSeqByRoom: Record<string, number>;
   ackedByRoom: Record<string, number>;
 }
@@ -495,6 +497,7 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
     serverGcMaxKind: serverStats.map((s) => s.window.gcMaxKind),
     postgresCpuPct: services?.postgres ?? null,
     redisCpuPct: services?.redis ?? null,
+    stealPct: services?.steal ?? null,
     lastSeqByRoom,
     ackedByRoom,
   };
@@ -504,9 +507,13 @@ export async function runStage(load: Load, rate: number, durationMs: number, o: 
   return result;
 }
 
-/** ", postgres cpu N%, redis cpu N%" for a stage's log line; empty without readings. */
+/**
+ * ", postgres cpu N%, redis cpu N%" for a stage's log line, and ", steal N%" when the hypervisor
+ * took at least 1 % of a core from the machine; empty without readings.
+ */
 export const servicesNote = (s: StageResult) =>
-  s.postgresCpuPct === null || s.redisCpuPct === null ? '' : `, postgres cpu ${s.postgresCpuPct.toFixed(0)}%, redis cpu ${s.redisCpuPct.toFixed(0)}%`;
+  (s.postgresCpuPct === null || s.redisCpuPct === null ? '' : `, postgres cpu ${s.postgresCpuPct.toFixed(0)}%, redis cpu ${s.redisCpuPct.toFixed(0)}%`) +
+  (s.stealPct !== null && s.stealPct >= 1 ? `, steal ${s.stealPct.toFixed(0)}%` : '');
 
 /** A stage passes with p99 latency at or under this. */
 const P99_LIMIT_MS = 100;

@@ -16,6 +16,12 @@ export type Service = keyof typeof SERVICES;
 export interface ServiceTicks {
   at: number;
   ticks: Record<Service, number> | null;
+  /**
+   * The machine's steal time so far, all cores together: time a virtual CPU had work but the
+   * hypervisor ran something else. A stage with steal lost time no process on the machine could
+   * have used, so its latency says something about the host rather than the servers.
+   */
+  steal: number | null;
 }
 
 /**
@@ -29,7 +35,7 @@ export function serviceTicks(): ServiceTicks {
   try {
     pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
-    return { at, ticks: null };
+    return { at, ticks: null, steal: null };
   }
   const ticks: Record<Service, number> = { postgres: 0, redis: 0 };
   for (const pid of pids) {
@@ -49,14 +55,28 @@ export function serviceTicks(): ServiceTicks {
     const f = stat.slice(close + 2).split(' ');
     ticks[service] += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
   }
-  return { at, ticks };
+  return { at, ticks, steal: stealTicks() };
 }
 
-/** Each service's CPU between two readings, in % of one core; null without /proc. */
-export function serviceCpuPct(from: ServiceTicks, to: ServiceTicks): Record<Service, number> | null {
+/** Steal ticks of all cores from /proc/stat's first line ("cpu user nice system idle iowait irq softirq steal ..."). */
+function stealTicks(): number | null {
+  try {
+    const first = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    return first[0] === 'cpu' && first.length > 8 ? Number(first[8]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each service's CPU between two readings, and the machine's steal time, in % of one core; null
+ * without /proc.
+ */
+export function serviceCpuPct(from: ServiceTicks, to: ServiceTicks): (Record<Service, number> & { steal: number | null }) | null {
   if (!from.ticks || !to.ticks) return null;
   const secs = (to.at - from.at) / 1000;
   if (secs <= 0) return null;
   const pct = (s: Service) => Math.max(0, ((to.ticks![s] - from.ticks![s]) / TICKS_PER_SEC / secs) * 100);
-  return { postgres: pct('postgres'), redis: pct('redis') };
+  const steal = from.steal === null || to.steal === null ? null : Math.max(0, ((to.steal - from.steal) / TICKS_PER_SEC / secs) * 100);
+  return { postgres: pct('postgres'), redis: pct('redis'), steal };
 }
