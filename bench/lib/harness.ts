@@ -688,7 +688,7 @@ export function sendersByGenerator(gens: Generator[], placements: Placement[], s
 }
 
 /** The items in an order fixed by `seed` (Fisher–Yates over mulberry32), so every run and target sends in the same one. */
-export function shuffled<T>(items: T[], seed: number): T[] {
+function shuffled<T>(items: T[], seed: number): T[] {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

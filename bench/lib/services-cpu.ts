@@ -2,7 +2,7 @@
  * CPU used by the machine's Postgres and Redis over a stage, read from /proc: the servers under
  * test share the two cores with them, so a stage's latency depends on what they needed too. They
  * are the machine's own services, so the figure includes anything else using them at the time.
- * Linux only; elsewhere every reading is null.
+ * Also the machine's steal time, from /proc/stat. Linux only; elsewhere every reading is null.
  */
 import fs from 'node:fs';
 
