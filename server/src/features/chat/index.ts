@@ -25,7 +25,7 @@ export const chatBatchLanes = (kind: 'postgres' | 'pglite', lanes: number | unde
  * Fewer wait for the commit in flight and go out with whatever else arrived meanwhile. A batch
  * costs Postgres about 0.45 ms whatever its size plus about 0.06 ms a message. When each lane
  * committed its own share of the conversations, the same messages went out in twice as many
- * batches (quick S3 at 3,200 msg/s: Postgres at 57 % of a core then, 35–39 % with this).
+ * batches (quick S3 at 3,200 msg/s: Postgres at 57 % of a core then, 37–39 % with this).
  */
 export const CHAT_BATCH_SPILL_AT = 32;
 
