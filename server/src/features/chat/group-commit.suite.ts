@@ -78,6 +78,21 @@ export function groupCommitSuite(label: string, open: () => Promise<GroupCommitS
     const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
     const makeStore = (db: Db, opts: ChatStoreOptions = {}) => chatStore(db, { batchMaxWaitMs: 2, batchLanes: stores.lanes, ...opts });
 
+    /** Runs `fn` in a transaction that is then rolled back, and returns what it returned. */
+    async function inRolledBackTx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const rollback = new Error('roll back');
+      let result: T;
+      try {
+        await stores.db.tx(async (q) => {
+          result = await fn(q);
+          throw rollback;
+        });
+      } catch (err) {
+        if (err !== rollback) throw err;
+      }
+      return result!;
+    }
+
     /**
      * Sends `perPair` messages from every member into every conversation, each sender's messages
      * to one conversation one after another (without waiting for acks), senders interleaved.
@@ -272,43 +287,86 @@ export function groupCommitSuite(label: string, open: () => Promise<GroupCommitS
           [randomUUID(), randomUUID()],
           ['a', 'b'],
         ]);
-      const rollback = new Error('roll back');
-      const scans = await stores.db
-        .tx(async (q) => {
-          for (let i = 0; i < 3; i++) await send(q, small); // plans on the nearly empty table
-          await q.query(
-            `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
-             SELECT $1, g, g, $2, gen_random_uuid(), 'filler' FROM generate_series(1, 20000) g`,
-            [big, members[0]],
-          );
-          await q.query('UPDATE conversations SET last_seq = 20000, rev = 20000 WHERE id = $1', [big]);
-          // Sequential scans of the three tables in this transaction so far (the filler's included).
-          const seqScans = async () =>
-            (
-              await q.query<{ relname: string; seq_scan: string }>(
-                `SELECT relname, seq_scan FROM pg_stat_xact_user_tables
-                  WHERE schemaname = current_schema() AND relname IN ('messages', 'conversations', 'conversation_members')
-                  ORDER BY relname`,
-              )
-            ).rows.map((r) => ({ table: r.relname, scans: Number(r.seq_scan) }));
-          const before = await seqScans();
-          for (let i = 0; i < 3; i++) await send(q, big);
-          for (let i = 0; i < 3; i++) await send(q, small);
-          const after = await seqScans();
-          const { rows: tail } = await q.query<{ seq: number }>('SELECT max(seq) AS seq FROM messages WHERE conversation_id = $1', [big]);
-          expect(tail[0]!.seq).toBe(20_006);
-          const rows = after.map((a, i) => ({ table: a.table, scans: a.scans - (before[i]?.scans ?? 0) }));
-          throw Object.assign(rollback, { rows });
-        })
-        .catch((err: unknown) => {
-          if (err !== rollback) throw err;
-          return (err as Error & { rows: { table: string; scans: number }[] }).rows;
-        });
+      const scans = await inRolledBackTx(async (q) => {
+        for (let i = 0; i < 3; i++) await send(q, small); // plans on the nearly empty table
+        await q.query(
+          `INSERT INTO messages (conversation_id, seq, rev, sender_id, nonce, body)
+           SELECT $1, g, g, $2, gen_random_uuid(), 'filler' FROM generate_series(1, 20000) g`,
+          [big, members[0]],
+        );
+        await q.query('UPDATE conversations SET last_seq = 20000, rev = 20000 WHERE id = $1', [big]);
+        // Sequential scans of the three tables in this transaction so far (the filler's included).
+        const seqScans = async () =>
+          (
+            await q.query<{ relname: string; seq_scan: string }>(
+              `SELECT relname, seq_scan FROM pg_stat_xact_user_tables
+                WHERE schemaname = current_schema() AND relname IN ('messages', 'conversations', 'conversation_members')
+                ORDER BY relname`,
+            )
+          ).rows.map((r) => ({ table: r.relname, scans: Number(r.seq_scan) }));
+        const before = await seqScans();
+        for (let i = 0; i < 3; i++) await send(q, big);
+        for (let i = 0; i < 3; i++) await send(q, small);
+        const after = await seqScans();
+        const { rows: tail } = await q.query<{ seq: number }>('SELECT max(seq) AS seq FROM messages WHERE conversation_id = $1', [big]);
+        expect(tail[0]!.seq).toBe(20_006);
+        return after.map((a, i) => ({ table: a.table, scans: a.scans - (before[i]?.scans ?? 0) }));
+      });
       expect(scans).toEqual([
         { table: 'conversation_members', scans: 0 },
         { table: 'conversations', scans: 0 },
         { table: 'messages', scans: 0 },
       ]);
+    });
+
+    it("reads only the sender's own membership row, however many conversations they are in", async () => {
+      // Where most users are in about one conversation, the planner took the lookup by
+      // (conversation, user) through the smaller user-only index, and a send from a member of many
+      // conversations read their memberships one by one until it met the right one, twice: the
+      // more conversations they had joined since, the more each send cost.
+      const [busy, peer] = users.slice(5, 7) as [string, string];
+      const fetched = await inRolledBackTx(async (q) => {
+        // 1,500 users in one conversation each, and the busy one in 300.
+        await q.query(
+          `WITH u AS (
+             INSERT INTO users (handle, display_name, password_hash, avatar_color)
+             SELECT 'one_' || substr(md5(random()::text), 1, 12), 'one', 'x', '#000' FROM generate_series(1, 1500) RETURNING id
+           ), c AS (
+             INSERT INTO conversations (kind) SELECT 'community' FROM generate_series(1, 1800) RETURNING id
+           ), numbered AS (
+             SELECT id, row_number() OVER () AS n FROM c
+           )
+           INSERT INTO conversation_members (conversation_id, user_id)
+           SELECT id, $1::uuid FROM numbered WHERE n <= 300
+           UNION ALL
+           SELECT c.id, u.id FROM (SELECT id, row_number() OVER () AS n FROM u) u JOIN numbered c ON c.n = u.n + 300`,
+          [busy],
+        );
+        // The conversation they talk in now, joined last.
+        const target = await chatStore(stores.db).create(q, 'match', [busy, peer]);
+        await q.query('ANALYZE conversation_members');
+        // A connection plans the function once; here it plans again, with these statistics.
+        await q.query('DISCARD PLANS');
+        const memberRows = async () =>
+          Number(
+            (
+              await q.query<{ n: string }>(
+                `SELECT idx_tup_fetch AS n FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND relname = 'conversation_members'`,
+              )
+            ).rows[0]!.n,
+          );
+        const before = await memberRows();
+        const { rows } = await q.query('SELECT * FROM chat_send_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])', [
+          [target],
+          [busy],
+          [randomUUID()],
+          ['hi'],
+        ]);
+        expect(rows[0]).toMatchObject({ status: 'fresh', seq: 1 });
+        return (await memberRows()) - before;
+      });
+      // One lookup to judge the send and one to move the sender's read position.
+      expect(fetched).toBeLessThanOrEqual(4);
     });
 
     it('answers a crowd of syncs together: each caller gets its own view, outsiders NOT_FOUND, in a few statements', async () => {
