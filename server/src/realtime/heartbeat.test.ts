@@ -64,7 +64,9 @@ describe('aligned heartbeats', () => {
     const all = pings.flat();
     const rounds = Math.max(...pings.map((p) => p.length));
     expect(bursts(all, 15)).toBeLessThanOrEqual(2 * rounds + 1);
-    expect(wheel!.waiting).toBe(8);
+    // All eight are back in the wheel. A socket leaves it when pinged and returns with its pong,
+    // so on a busy machine one may still be between the two (CI, 2026-11-25: 7).
+    await expect.poll(() => wheel!.waiting, { timeout: 2_000 }).toBe(8);
   });
 
   it('is what makes the difference: without it, the same clients are pinged at as many moments as they arrived', async () => {
