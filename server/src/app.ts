@@ -18,6 +18,7 @@ import { FailoverRateLimiter, MemoryRateLimiter, RedisRateLimiter, SharedCountRa
 import { connectRedis } from './infra/redis.js';
 import { createIo } from './realtime/io.js';
 import { SocketRouter } from './realtime/socket-router.js';
+import { trackUpgraded } from './realtime/upgraded.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +26,9 @@ declare module 'fastify' {
     ctx: AppContext;
   }
 }
+
+/** How long a shutdown waits for clients to answer the WebSocket close before cutting them. */
+const CLOSE_HANDSHAKE_MS = 1_000;
 
 /** Resolves within `ms` or rejects, so a hung dependency cannot hang /readyz. */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -95,6 +99,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const sockets = new SocketRouter(metrics, eventLimiter);
   const presenceFeed = new PresenceFeed();
+  const upgraded = trackUpgraded(app.server);
   const io = createIo({ app, config, log, sessions, router: sockets, presence, presenceFeed, metrics, redis, keys });
   const http = new HttpRouter(app, sessions);
   const ctx: AppContext = { config, log, app, io, db, redis, rateLimiter, presence, presenceFeed, metrics, sessions, http, sockets };
@@ -137,6 +142,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     await sockets.drain(config.SHUTDOWN_GRACE_MS);
     io.local.disconnectSockets(true);
     io.engine.close();
+    const cut = await upgraded.end(CLOSE_HANDSHAKE_MS);
+    if (cut > 0) log.info({ cut }, 'cut WebSocket connections that did not answer the close');
   });
   app.addHook('onClose', async () => {
     await new Promise<void>((resolve) => io.close(() => resolve()));

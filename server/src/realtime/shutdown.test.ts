@@ -15,6 +15,20 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
   });
 
+  it('closes in time when a client has stopped reading, without waiting out the WebSocket close', async () => {
+    const srv = await startTestServer();
+    const { cookie } = await signUp(srv.app);
+    const socket = await connect(srv.url, { cookie });
+    // Like a phone that lost its network: no reads, so no answer to the closing handshake.
+    const transport = socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; destroy(): void } } };
+    transport.ws._socket.pause();
+    const started = Date.now();
+    await srv.close();
+    // `ws` would wait 30 s for the answer; main.ts exits by force after SHUTDOWN_GRACE_MS + 5 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    transport.ws._socket.destroy();
+  });
+
   it('lets a message already sent commit and be acked before it closes, and keeps it', async () => {
     // A long batch wait holds the message in flight while the node starts shutting down.
     const env = { CHAT_BATCH_MAX_WAIT_MS: '300' };
