@@ -3,9 +3,9 @@
  * directory) costs 5–6 s of WASM on a 2-vCPU VM, and applying the migrations about 1 s more,
  * while most tests only need a database of their own. So one cluster per PGlite version (empty,
  * or migrated, then also per migration set) is built once per machine, kept under `cacheDir`, and
- * copied (about 0.1 s) into each new DATA_DIR. Tests about the first start itself
- * (restart.test.ts, pglite-open.test.ts) still run initdb and every migration, as does building
- * a template.
+ * copied (about 0.1 s) into each new DATA_DIR. Tests about the first start itself still run
+ * initdb (restart.test.ts, pglite-open.test.ts) and every migration (restart.test.ts), as does
+ * building a template.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
