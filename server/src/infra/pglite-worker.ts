@@ -4,8 +4,9 @@
  * requests; they are answered one at a time, in the order they arrive, which is what lets the
  * main side run a transaction as BEGIN, its queries, COMMIT without anyone else's in between.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { createDurablePglite } from './pglite-durable.js';
 import { openPglite } from './pglite-open.js';
 
 /** What the worker is started with. */
@@ -63,8 +64,24 @@ const port = parentPort;
 if (!port) throw new Error('pglite-worker must run in a worker thread');
 const { dir, schema } = workerData as PgliteWorkerData;
 
+/**
+ * The first fsync that failed. Postgres then PANICs: the statement that needed it fails, and the
+ * instance answers nothing more. The worker reports that failure and exits, so every later call
+ * fails at once as UNAVAILABLE instead of waiting forever, and the next start recovers from the
+ * WAL, as PostgreSQL does after a PANIC.
+ */
+let diskFailure: unknown = null;
+function fsyncOrRemember(fd: number) {
+  try {
+    fs.fsyncSync(fd);
+  } catch (err) {
+    diskFailure ??= err;
+    throw err;
+  }
+}
+
 async function open() {
-  const lite = await openPglite(dir, (d) => PGlite.create(d));
+  const lite = await openPglite(dir, (d) => createDurablePglite(d, fsyncOrRemember));
   await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   return lite;
 }
@@ -105,5 +122,6 @@ port.on('message', (req: PgliteRequest) => {
       port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies PgliteResponse);
     }
     if (req.op === 'close' && res.ok) port.close();
+    else if (diskFailure) process.exit(1); // in a worker, this ends the thread only
   });
 });
