@@ -31,8 +31,12 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-/** Postgres SQLSTATEs meaning "the database is not reachable right now": retryable, not a bug. */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+/**
+ * Postgres SQLSTATEs meaning "the database is not reachable right now": retryable, not a bug.
+ * 58030 is an I/O error, such as a commit whose fsync failed: PostgreSQL then drops every
+ * connection, while embedded PGlite reports it on the statement (and its worker exits).
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '58030']);
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 /**

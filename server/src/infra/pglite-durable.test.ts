@@ -4,8 +4,10 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ErrorCode } from '@hackmeshi/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withEmptyPgliteCluster } from '../test/pglite-template.js';
+import { toAppError } from './errors.js';
 import { createDurablePglite, durableStartParams, syncTree } from './pglite-durable.js';
 
 const run = promisify(execFile);
@@ -86,7 +88,10 @@ describe('embedded PGlite with durable commits', () => {
     const lite = await createDurablePglite(await cluster(), watch.sync);
     await lite.exec('CREATE TABLE msgs (id serial PRIMARY KEY, body text)');
     watch.failWith(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 }));
-    await expect(lite.query('INSERT INTO msgs (body) VALUES ($1)', ['lost?'])).rejects.toThrow(/could not fsync/);
+    const err = await lite.query('INSERT INTO msgs (body) VALUES ($1)', ['lost?']).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: expect.stringMatching(/could not fsync/), code: '58030', severity: 'PANIC' });
+    // The sender is told to retry (the nonce makes a retry safe), not that the server has a bug.
+    expect(toAppError(err).code).toBe(ErrorCode.UNAVAILABLE);
     // Postgres has PANICked; this instance is not used again (the worker exits, see pglite-worker.ts).
   });
 
