@@ -18,7 +18,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /** The Postgres settings that make a commit wait for its WAL to be on disk. */
-export const DURABLE_SETTINGS = ['-c', 'fsync=on', '-c', 'wal_sync_method=fsync'] as const;
+const DURABLE_SETTINGS = ['-c', 'fsync=on', '-c', 'wal_sync_method=fsync'] as const;
 
 /** PGlite's own start parameters, without `-F` (fsync off), plus {@link DURABLE_SETTINGS}. */
 export function durableStartParams(defaults: readonly string[] = PGlite.defaultStartParams): string[] {
