@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCode } from '@hackmeshi/shared';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withEmptyPgliteCluster } from '../test/pglite-template.js';
+import { freshPgliteDir } from '../test/pglite-template.js';
 import { toAppError } from './errors.js';
 import { createDurablePglite, durableStartParams, syncTree } from './pglite-durable.js';
 
@@ -15,11 +15,10 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
 });
-/** A DATA_DIR-like directory whose `pglite/` holds a copy of the cached empty cluster. */
+/** The database directory of a fresh DATA_DIR (a copy of the tests' cached cluster). */
 async function cluster() {
-  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'hm-durable-'));
+  const dataDir = await freshPgliteDir('hm-durable-');
   dirs.push(dataDir);
-  await withEmptyPgliteCluster(dataDir);
   return path.join(dataDir, 'pglite');
 }
 

@@ -65,17 +65,17 @@ if (!port) throw new Error('pglite-worker must run in a worker thread');
 const { dir, schema } = workerData as PgliteWorkerData;
 
 /**
- * The first fsync that failed. Postgres then PANICs: the statement that needed it fails, and the
+ * Whether an fsync has failed. Postgres then PANICs: the statement that needed it fails, and the
  * instance answers nothing more. The worker reports that failure and exits, so every later call
  * fails at once as UNAVAILABLE instead of waiting forever, and the next start recovers from the
  * WAL, as PostgreSQL does after a PANIC.
  */
-let diskFailure: unknown = null;
+let diskFailed = false;
 function fsyncOrRemember(fd: number) {
   try {
     fs.fsyncSync(fd);
   } catch (err) {
-    diskFailure ??= err;
+    diskFailed = true;
     throw err;
   }
 }
@@ -122,6 +122,6 @@ port.on('message', (req: PgliteRequest) => {
       port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies PgliteResponse);
     }
     if (req.op === 'close' && res.ok) port.close();
-    else if (diskFailure) process.exit(1); // in a worker, this ends the thread only
+    else if (diskFailed) process.exit(1); // in a worker, this ends the thread only
   });
 });
