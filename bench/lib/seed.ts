@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import type { Config } from '../../server/src/config.js';
+import { loadConfig } from '../../server/src/config.js';
 import { openDb } from '../../server/src/infra/db.js';
 import { migrate } from '../../server/src/infra/migrations.js';
 
@@ -43,12 +43,15 @@ export interface StoreLocation {
 const CHUNK = 5_000;
 
 export async function seed(store: StoreLocation, secret: string, plan: SeedPlan): Promise<Seeded> {
-  const db = await openDb({
-    DATABASE_URL: store.databaseUrl,
-    DATABASE_SCHEMA: store.schema,
-    DATABASE_POOL_SIZE: 2,
-    DATA_DIR: store.dataDir,
-  } as Config);
+  const db = await openDb(
+    loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: store.databaseUrl,
+      DATABASE_SCHEMA: store.schema,
+      DATABASE_POOL_SIZE: '2',
+      DATA_DIR: store.dataDir,
+    }),
+  );
   try {
     await migrate(db);
     const userIds = Array.from({ length: plan.users }, () => randomUUID());

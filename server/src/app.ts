@@ -53,7 +53,16 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const log = app.log;
   const metrics = createMetrics();
 
-  const db = await openDb(config, (s, ok) => metrics.dbQuerySeconds.observe({ outcome: ok ? 'ok' : 'error' }, s));
+  const db = await openDb(config, {
+    observe: (s, ok) => metrics.dbQuerySeconds.observe({ outcome: ok ? 'ok' : 'error' }, s),
+    onMaintenance: (r) => {
+      metrics.dbMaintenanceSeconds.observe({ outcome: r.error ? 'error' : 'ok' }, r.ms / 1000);
+      if (r.error) log.warn({ table: r.table, statement: r.statement, err: r.error }, 'embedded database maintenance failed');
+      // Other requests wait while a step runs, so a long one is worth a line.
+      else if (r.ms >= 250) log.info({ table: r.table, statement: r.statement, ms: Math.round(r.ms) }, 'embedded database maintenance step');
+      else log.debug({ table: r.table, statement: r.statement, ms: r.ms }, 'embedded database maintenance step');
+    },
+  });
   app.addHook('onClose', () => db.close());
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ applied, store: db.kind }, 'migrations applied');

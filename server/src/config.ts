@@ -30,6 +30,13 @@ export const EnvSchema = z.object({
   PORT: intIn(0, 65535).default(3000),
   /** Where the embedded PGlite database keeps its files when DATABASE_URL is unset. Default `./data`. */
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * How often the embedded store looks for tables that need VACUUM or ANALYZE (by PostgreSQL's
+   * autovacuum rules: PGlite has no autovacuum of its own), in seconds. Due work runs a table at
+   * a time once the store has been quiet for a second, or between requests after ten intervals.
+   * Ignored with DATABASE_URL, where PostgreSQL's autovacuum does it. Default 60.
+   */
+  PGLITE_MAINTENANCE_INTERVAL_SECONDS: intIn(1, 86_400).default(60),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.url().optional(),
   /** Postgres schema to create tables in (lets several deployments or test runs share a database). Default `public`. */

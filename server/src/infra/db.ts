@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import type { PgliteRequest, PgliteResponse, PgliteWorkerData, WireError } from './pglite-worker.js';
+import type { MaintenanceReport } from './pglite-maintenance.js';
+import type { PgliteMessage, PgliteRequest, PgliteWorkerData, WireError } from './pglite-worker.js';
 
 /** How to send one statement. */
 export interface QueryOptions {
@@ -37,6 +38,13 @@ export interface Db extends Queryable {
 
 /** Called after every query with its duration, for the DB latency histogram. */
 export type QueryObserver = (seconds: number, ok: boolean) => void;
+
+/** What the server wants to hear from the store. */
+export interface DbHooks {
+  observe?: QueryObserver;
+  /** After each routine VACUUM or ANALYZE step of the embedded store (`pglite-maintenance.ts`). */
+  onMaintenance?: (report: MaintenanceReport) => void;
+}
 
 function timed<T>(observe: QueryObserver | undefined, run: () => Promise<T>): Promise<T> {
   if (!observe) return run();
@@ -146,11 +154,18 @@ class PgliteDb implements Db {
   private nextId = 1;
   private gone: Error | null = null;
 
+  private readonly observe?: QueryObserver;
+
   private constructor(
     private readonly worker: Worker,
-    private readonly observe?: QueryObserver,
+    hooks: DbHooks,
   ) {
-    worker.on('message', (res: PgliteResponse) => {
+    this.observe = hooks.observe;
+    worker.on('message', (res: PgliteMessage) => {
+      if ('maintenance' in res) {
+        hooks.onMaintenance?.(res.maintenance);
+        return;
+      }
       const p = this.pending.get(res.id);
       if (!p) return;
       this.pending.delete(res.id);
@@ -163,12 +178,12 @@ class PgliteDb implements Db {
   }
 
   /** Starts the worker and waits until the database is open. */
-  static async start(data: PgliteWorkerData, observe?: QueryObserver): Promise<PgliteDb> {
+  static async start(data: PgliteWorkerData, hooks: DbHooks): Promise<PgliteDb> {
     const worker = new Worker(workerEntry(), { workerData: data });
     try {
       await new Promise<void>((resolve, reject) => {
-        const onMessage = (res: PgliteResponse) => {
-          if (res.id !== 0) return;
+        const onMessage = (res: PgliteMessage) => {
+          if ('maintenance' in res || res.id !== 0) return;
           worker.off('message', onMessage);
           worker.off('exit', onExit);
           if (res.ok) resolve();
@@ -184,7 +199,7 @@ class PgliteDb implements Db {
       throw err;
     }
     worker.unref();
-    return new PgliteDb(worker, observe);
+    return new PgliteDb(worker, hooks);
   }
 
   private fail(err: Error) {
@@ -278,7 +293,7 @@ function workerEntry(): URL {
  * Opens the store the config asks for: Postgres at DATABASE_URL, else PGlite under DATA_DIR.
  * Tables live in DATABASE_SCHEMA (created if missing).
  */
-export async function openDb(config: Config, observe?: QueryObserver): Promise<Db> {
+export async function openDb(config: Config, hooks: DbHooks = {}): Promise<Db> {
   const schema = config.DATABASE_SCHEMA;
   if (config.DATABASE_URL) {
     const pool = new pg.Pool({
@@ -289,11 +304,13 @@ export async function openDb(config: Config, observe?: QueryObserver): Promise<D
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const db = new PostgresDb(pool, observe);
+    const db = new PostgresDb(pool, hooks.observe);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     return db;
   }
   const dir = path.resolve(config.DATA_DIR, 'pglite');
   await fs.mkdir(dir, { recursive: true });
-  return PgliteDb.start({ dir, schema }, observe);
+  const intervalMs = config.PGLITE_MAINTENANCE_INTERVAL_SECONDS * 1000;
+  const maintenance = { intervalMs, quietMs: Math.min(1_000, intervalMs), maxDeferMs: 10 * intervalMs };
+  return PgliteDb.start({ dir, schema, maintenance }, hooks);
 }

@@ -65,6 +65,13 @@ export function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    dbMaintenanceSeconds: new client.Histogram({
+      name: 'hm_db_maintenance_duration_seconds',
+      help: 'Routine VACUUM and ANALYZE steps of the embedded store, which hold it for their duration',
+      labelNames: ['outcome'] as const,
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
     httpRequests: new client.Counter({
       name: 'hm_http_requests_total',
       help: 'HTTP requests, by route and status code',

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDurablePglite } from './pglite-durable.js';
+import { MaintenanceScheduler, type MaintenanceReport, type MaintenanceTiming } from './pglite-maintenance.js';
 import { openPglite } from './pglite-open.js';
 
 /** What the worker is started with. */
@@ -15,6 +16,8 @@ export interface PgliteWorkerData {
   dir: string;
   /** Schema to create and put first on the search path. */
   schema: string;
+  /** When routine VACUUM and ANALYZE look for work and run it (`pglite-maintenance.ts`). */
+  maintenance: MaintenanceTiming;
 }
 
 /** A request from the main thread. `id` pairs it with its response. */
@@ -50,6 +53,9 @@ export interface WireError {
 /** The answer to a request; id 0 reports start-up. */
 export type PgliteResponse = { id: number; ok: true; rows: unknown[] } | { id: number; ok: false; error: WireError };
 
+/** What the worker posts: answers, and a report after each maintenance step. */
+export type PgliteMessage = PgliteResponse | { maintenance: MaintenanceReport };
+
 function toWire(err: unknown): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };
   const fields: WireError['fields'] = {};
@@ -62,7 +68,7 @@ function toWire(err: unknown): WireError {
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker must run in a worker thread');
-const { dir, schema } = workerData as PgliteWorkerData;
+const { dir, schema, maintenance } = workerData as PgliteWorkerData;
 
 /**
  * Whether an fsync has failed. Postgres then PANICs: the statement that needed it fails, and the
@@ -87,10 +93,6 @@ async function open() {
 }
 
 const opening = open();
-opening.then(
-  () => port.postMessage({ id: 0, ok: true, rows: [] } satisfies PgliteResponse),
-  (err: unknown) => port.postMessage({ id: 0, ok: false, error: toWire(err) } satisfies PgliteResponse),
-);
 
 async function handle(req: PgliteRequest): Promise<PgliteResponse> {
   try {
@@ -110,11 +112,41 @@ async function handle(req: PgliteRequest): Promise<PgliteResponse> {
   }
 }
 
-// Strictly one request at a time, in arrival order.
+// Strictly one request (or maintenance step) at a time, in arrival order.
 let turn: Promise<void> = Promise.resolve();
+let pending = 0;
+let scheduler: MaintenanceScheduler | null = null;
+
+function enqueue(job: () => Promise<void>) {
+  const after = () => {
+    if (diskFailed) process.exit(1); // in a worker, this ends the thread only
+  };
+  // A job that throws must not stall the ones behind it.
+  turn = turn.then(job).then(after, after);
+}
+
+opening.then(
+  (lite) => {
+    scheduler = new MaintenanceScheduler(
+      lite,
+      {
+        enqueue,
+        pending: () => pending,
+        report: (r) => port.postMessage({ maintenance: r } satisfies PgliteMessage),
+      },
+      maintenance,
+    );
+    port.postMessage({ id: 0, ok: true, rows: [] } satisfies PgliteResponse);
+  },
+  (err: unknown) => port.postMessage({ id: 0, ok: false, error: toWire(err) } satisfies PgliteResponse),
+);
+
 port.on('message', (req: PgliteRequest) => {
-  turn = turn.then(async () => {
+  pending++;
+  if (req.op === 'close') scheduler?.stop();
+  enqueue(async () => {
     const res = await handle(req);
+    pending--;
     try {
       port.postMessage(res);
     } catch (err) {
@@ -122,6 +154,6 @@ port.on('message', (req: PgliteRequest) => {
       port.postMessage({ id: req.id, ok: false, error: toWire(err) } satisfies PgliteResponse);
     }
     if (req.op === 'close' && res.ok) port.close();
-    else if (diskFailed) process.exit(1); // in a worker, this ends the thread only
+    else scheduler?.answered();
   });
 });

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { loadConfig } from '../config.js';
 import { openDb, type Db } from '../infra/db.js';
 import { migrate, migrations } from '../infra/migrations.js';
 import { exists } from '../infra/pglite-open.js';
@@ -44,7 +44,7 @@ async function withCachedCluster(dataDir: string, cacheDir: string, name: string
     await fs.mkdir(cacheDir, { recursive: true });
     const building = await fs.mkdtemp(path.join(cacheDir, 'building-'));
     try {
-      const db = await openDb({ DATA_DIR: building, DATABASE_SCHEMA: 'public' } as Config);
+      const db = await openDb(loadConfig({ NODE_ENV: 'test', DATA_DIR: building }));
       try {
         await build(db);
       } finally {
