@@ -40,6 +40,8 @@ describe('what maintenance finds due (autovacuum rules at PostgreSQL defaults)',
     expect(plan([{ ...quiet, changedSinceAnalyze: 1_051 }])).toEqual([{ table: 'public.t', vacuum: false, analyze: true }]);
     // A table never measured (reltuples -1, read as 0) is due after the bare thresholds.
     expect(plan([{ ...quiet, rows: 0, deadRows: 51, changedSinceAnalyze: 51 }])).toEqual([{ table: 'public.t', vacuum: true, analyze: true }]);
+    // As autovacuum does: ANALYZE refuses pg_statistic, so asking every minute would be a wasted step.
+    expect(plan([{ ...quiet, table: 'pg_catalog.pg_statistic', rows: 0, changedSinceAnalyze: 5_000 }])).toEqual([]);
   });
 
   it('puts tables nearing wraparound first, oldest first, whatever else they need', () => {

@@ -69,7 +69,9 @@ export function plan(tables: readonly TableStats[]): Work[] {
       t.xidAge > RULES.freezeAge ||
       t.deadRows > RULES.vacuumThreshold + RULES.vacuumScaleFactor * t.rows ||
       t.insertedSinceVacuum > RULES.insertThreshold + RULES.insertScaleFactor * t.rows;
-    const analyze = t.changedSinceAnalyze > RULES.analyzeThreshold + RULES.analyzeScaleFactor * t.rows;
+    // ANALYZE skips pg_statistic (statistics about statistics), so its count would never reset.
+    const analyze =
+      t.table !== 'pg_catalog.pg_statistic' && t.changedSinceAnalyze > RULES.analyzeThreshold + RULES.analyzeScaleFactor * t.rows;
     if (vacuum || analyze) work.push({ table: t.table, vacuum, analyze, xidAge: t.xidAge });
   }
   const urgent = work.filter((w) => w.xidAge > RULES.freezeAge).sort((a, b) => b.xidAge - a.xidAge);
