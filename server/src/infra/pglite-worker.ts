@@ -3,6 +3,8 @@
  * so here it blocks only this worker, never the server's event loop. `db.ts` starts it and sends
  * requests; they are answered one at a time, in the order they arrive, which is what lets the
  * main side run a transaction as BEGIN, its queries, COMMIT without anyone else's in between.
+ * The worker also does the store's routine VACUUM and ANALYZE (`pglite-maintenance.ts`), as steps
+ * on the same queue, outside any transaction.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
