@@ -26,6 +26,8 @@ export default defineConfig({
           // at a time. They wait on sockets and timers more than they compute: two at once took
           // the project from about 220 s to about 140 s there (docs/decisions.md).
           maxWorkers: Math.max(2, availableParallelism() - 1),
+          // Projects with their own worker count need their own turn; the others share group 0.
+          sequence: { groupOrder: 1 },
         },
       },
       {
