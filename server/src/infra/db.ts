@@ -311,6 +311,6 @@ export async function openDb(config: Config, hooks: DbHooks = {}): Promise<Db> {
   const dir = path.resolve(config.DATA_DIR, 'pglite');
   await fs.mkdir(dir, { recursive: true });
   const intervalMs = config.PGLITE_MAINTENANCE_INTERVAL_SECONDS * 1000;
-  const maintenance = { intervalMs, quietMs: Math.min(1_000, intervalMs), maxDeferMs: 10 * intervalMs };
+  const maintenance = { intervalMs, quietMs: 1_000, maxDeferMs: 10 * intervalMs };
   return PgliteDb.start({ dir, schema, maintenance }, hooks);
 }

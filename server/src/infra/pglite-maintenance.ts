@@ -245,7 +245,6 @@ export class MaintenanceScheduler {
       if (this.due.length > 0) setImmediate(() => this.continueIfQuiet());
     });
   }
-
 }
 
 function messageOf(err: unknown) {
